@@ -1,0 +1,79 @@
+"""Plain data shared by every stage of the pipeline.
+
+Stages (sources -> parse -> threads -> ...) pass these frozen dataclasses to
+each other.  Nothing here does I/O or knows about the store, so every stage
+can be tested and re-run on its own: raw bytes in, plain values out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+#: Formats a raw message can be stored in.  ``rfc822`` is ordinary mail;
+#: ``hypermail`` is an archived web page of one message (see parse.hypermail).
+FORMATS = ("rfc822", "hypermail")
+
+
+@dataclass(frozen=True, slots=True)
+class RawMail:
+    """One message exactly as a source delivered it.
+
+    ``position`` says where in the source it was found (byte offset in an
+    mbox, file name in a Maildir, commit id in a public-inbox epoch) so a
+    quarantine record can point back to it.
+    """
+
+    data: bytes
+    position: str
+    format: str = "rfc822"
+    #: public-inbox "d" commits: this message was deleted from the archive.
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A non-inline MIME part whose text later stages may need (patches)."""
+
+    filename: str
+    content_type: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMessage:
+    """What the parser learns from one raw message.
+
+    ``references`` is the cleaned ancestor chain, oldest first, with
+    In-Reply-To appended when References did not name it; its last element is
+    the message's parent.  ``flags`` name every repair the parser had to make
+    (``date-missing``, ``msgid-missing``, ``charset-unknown`` ...), so a
+    maintainer can see why a message looks odd.
+    """
+
+    msgid: str
+    msgid_synthetic: bool
+    from_name: str
+    from_addr: str
+    subject: str
+    date: datetime | None
+    references: tuple[str, ...]
+    #: To and Cc as decoded header text; addresses are split where needed.
+    to: str
+    cc: str
+    list_id: str
+    body: str
+    fingerprint: str
+    attachments: tuple[Attachment, ...] = ()
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def parent(self) -> str | None:
+        return self.references[-1] if self.references else None
+
+
+class Unreadable(Exception):
+    """Raised by the parser for a message that must be quarantined.
+
+    The message text is the quarantine reason shown to the user.
+    """
