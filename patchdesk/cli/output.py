@@ -1,0 +1,34 @@
+"""Shared output helpers: Rich for people, ``--json`` for programs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, default=_default, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def short_date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "?"
+
+
+def error(message: str) -> None:
+    """Print an error on stderr, unwrapped and without Rich markup."""
+    err_console.print(f"error: {message}", soft_wrap=True, markup=False, highlight=False)

@@ -1,0 +1,197 @@
+"""Ingest: sources -> parse -> store -> threads, one transaction per batch.
+
+Every message that comes in ends up in exactly one of three places, so the
+summary always balances (``read == stored + known + quarantined``):
+
+* ``known``: its exact bytes (or, delivered with other headers, its
+  content fingerprint) are already in the store;
+* ``quarantined``: the parser could not read it; bytes and reason are kept;
+* ``stored``: new.  A Message-ID that another stored message already uses
+  with different content is kept too, and both are flagged as conflicts.
+
+Known bytes are recognised by hash before any parsing, which makes
+re-reading an archive cheap.  Parsing and compression of batch N+1 run in a
+process pool while batch N is written.  A batch, the thread update it
+causes and the source cursor are committed together: a run killed at any
+moment leaves complete batches only, and the next run finishes the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+
+from ..model import RawMail
+from ..parse import content_hash
+from ..sources import discover
+from ..store import messages as store
+from ..store.threads import thread_input, update_threads
+from .prepare import Prepared, Preparer, default_jobs
+
+BATCH_MESSAGES = 2000
+BATCH_BYTES = 32 * 1024 * 1024
+
+
+@dataclass
+class IngestSummary:
+    read: int = 0
+    stored: int = 0
+    known: int = 0
+    quarantined: int = 0
+    #: of ``stored``: Message-ID already used by a different message.
+    conflicts: int = 0
+    #: messages a public-inbox archive marked deleted in this run.
+    deleted: int = 0
+    #: blobs a partial public-inbox mirror lacked (not readable, not "in").
+    missing: int = 0
+    skipped_files: list[str] = field(default_factory=list)
+    reasons: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.stored + self.known + self.quarantined
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class _Batch:
+    """A batch read from a source, being prepared while the previous is written."""
+
+    cursor: dict
+    known: list[str]
+    deleted: set[str]
+    pending: object
+
+
+def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id: int,
+           list_id: int | None, summary: IngestSummary) -> None:
+    known = store.known_hashes(conn, [p.digest for p in prepared])
+    listed = set(batch.known)
+    summary.known += len(batch.known)
+    fresh: list[Prepared] = []
+    quarantine: list[dict] = []
+    for item in prepared:
+        if item.digest in known:
+            summary.known += 1
+            listed.add(item.digest)
+            continue
+        known.add(item.digest)
+        if item.row is None:
+            summary.quarantined += 1
+            summary.reasons[item.reason.split(":")[0]] += 1
+            quarantine.append({"raw_hash": item.digest, "raw": item.compressed, "size": item.size,
+                               "reason": item.reason, "source_id": source_id,
+                               "position": item.position, "created_at": store.now()})
+        else:
+            fresh.append(item)
+    store.insert_quarantine(conn, quarantine)
+
+    by_fingerprint = store.ids_by_fingerprint(conn, [p.row["fingerprint"] for p in fresh])
+    rows, seen_fp = [], set()
+    stamp = store.now()
+    for item in fresh:
+        fingerprint = item.row["fingerprint"]
+        if fingerprint in by_fingerprint or fingerprint in seen_fp:
+            summary.known += 1  # the same post, delivered with other headers
+            continue
+        seen_fp.add(fingerprint)
+        rows.append({**item.row, "source_id": source_id, "ingested_at": stamp})
+
+    msgids = Counter(row["msgid"] for row in rows)
+    clashing = store.existing_msgids(conn, msgids) | {m for m, n in msgids.items() if n > 1}
+    ids = store.insert_messages(conn, rows)
+    summary.stored += len(rows)
+    summary.conflicts += sum(1 for row in rows if row["msgid"] in clashing)
+    store.flag_conflicts(conn, clashing)
+    if batch.deleted:
+        store.mark_deleted(conn, batch.deleted)
+        summary.deleted += len(batch.deleted)
+    if list_id is not None:
+        listed_ids = list(store.ids_by_hash(conn, listed).values()) if listed else []
+        store.add_to_list(conn, ids + listed_ids + list(by_fingerprint.values()), list_id)
+    update_threads(conn, [thread_input(r["msgid"], r["refs"], r["date"]) for r in rows])
+
+
+def _batches(mails: Iterable[RawMail]) -> Iterable[list[RawMail]]:
+    batch: list[RawMail] = []
+    size = 0
+    for mail in mails:
+        batch.append(mail)
+        size += len(mail.data)
+        if len(batch) >= BATCH_MESSAGES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _start(engine: Engine, preparer: Preparer, mails: list[RawMail], cursor: dict) -> _Batch:
+    """Hash a batch, drop what the store knows, send the rest to the workers."""
+    hashes = [content_hash(m.data) for m in mails]
+    with engine.connect() as conn:
+        known = store.known_hashes(conn, hashes)
+    todo, seen, already = [], set(), []
+    for mail, digest in zip(mails, hashes):
+        if digest in known or digest in seen:
+            already.append(digest)
+        else:
+            seen.add(digest)
+            todo.append((mail, digest))
+    deleted = {h for m, h in zip(mails, hashes) if m.deleted}
+    return _Batch(dict(cursor), already, deleted, preparer.submit(todo))
+
+
+def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
+           kind: str = "auto", jobs: int | None = None,
+           progress: Callable[[IngestSummary], None] | None = None) -> IngestSummary:
+    """Ingest every source found at ``paths``; return the balanced summary."""
+    summary = IngestSummary()
+    started = time.perf_counter()
+    plans = []
+    for path in paths:
+        plans.append((path, discover(path, kind, skipped := [])))
+        summary.skipped_files.extend(str(p) for p in skipped)
+    with engine.begin() as conn:
+        list_id = store.ensure_list(conn, list_name) if list_name else None
+        registered = [store.ensure_source(conn, "path", str(path.absolute())) for path, _ in plans]
+    preparer = Preparer(jobs or default_jobs())
+
+    def finish(batch: _Batch, source_id: int, cursors: dict, location: str) -> None:
+        prepared = batch.pending.result()
+        cursors[location] = batch.cursor
+        with engine.begin() as conn:
+            _write(conn, batch, prepared, source_id, list_id, summary)
+            store.save_cursor(conn, source_id, cursors)
+        summary.seconds = time.perf_counter() - started
+        if progress:
+            progress(summary)
+
+    try:
+        for (_, sources), (source_id, cursors) in zip(plans, registered):
+            for source in sources:
+                cursor = cursors.get(source.location, {})
+                waiting: _Batch | None = None
+                for mails in _batches(source.messages(cursor)):
+                    summary.read += len(mails)
+                    for mail in mails:
+                        cursor = source.advance(cursor, mail)
+                    batch = _start(engine, preparer, mails, cursor)
+                    if waiting is not None:
+                        finish(waiting, source_id, cursors, source.location)
+                    waiting = batch
+                if waiting is not None:
+                    finish(waiting, source_id, cursors, source.location)
+                summary.missing += getattr(source, "missing", 0)
+    finally:
+        preparer.close()
+    summary.seconds = time.perf_counter() - started
+    return summary

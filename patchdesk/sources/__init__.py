@@ -1,0 +1,78 @@
+"""Stage 1: where list mail lives.  Each source yields RawMail, oldest first.
+
+``discover`` turns a path given on the command line into sources by looking
+at it: a public-inbox inbox or epoch, a Maildir, an mbox file, an archived
+web page, a single message file, or a directory holding any of these.
+Every source has the same small interface (``kind``, ``location``,
+``messages(cursor)``, ``advance(cursor, mail)``, ``size_hint()``), so ingest
+treats them alike and only public-inbox needs its cursor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..parse.hypermail import looks_like_page
+from .files import FileSource, MaildirSource, is_maildir
+from .mbox import VARIANTS, MboxSource, is_mbox
+from .publicinbox import PublicInboxSource, is_public_inbox
+
+#: Files a directory walk passes over: documentation and code next to mail.
+SKIPPED_SUFFIXES = (".md", ".py", ".pyc", ".json", ".rst", ".sh", ".gz", ".xz", ".zst")
+
+KINDS = ("auto", "mbox", "mboxo", "maildir", "eml", "public-inbox", "hypermail")
+
+
+class SourceError(Exception):
+    """A path that cannot be read as any kind of source."""
+
+
+def _sniff_file(path: Path, variant: str):
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if is_mbox(head):
+        return MboxSource(path, variant)
+    if looks_like_page(head):
+        return FileSource(path, "hypermail")
+    return FileSource(path, "eml")
+
+
+def discover(path: Path, kind: str = "auto", skipped: list[Path] | None = None) -> list:
+    """Return the sources found at ``path`` (a directory may hold many)."""
+    if kind not in KINDS:
+        raise SourceError(f"unknown source kind {kind!r} (choose from {', '.join(KINDS)})")
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or directory")
+    variant = "mboxo" if kind == "mboxo" else "mboxrd"
+    if kind in ("mbox", "mboxo"):
+        return [MboxSource(path, variant)]
+    if kind == "maildir":
+        return [MaildirSource(path)]
+    if kind == "public-inbox":
+        if not is_public_inbox(path):
+            raise SourceError(f"{path}: not a public-inbox v2 inbox or epoch repository")
+        return [PublicInboxSource(path)]
+    if kind in ("eml", "hypermail"):
+        return [FileSource(path, kind)]
+    if path.is_file():
+        return [_sniff_file(path, variant)]
+    if is_public_inbox(path):
+        return [PublicInboxSource(path)]
+    found: list = []
+    if is_maildir(path):
+        found.append(MaildirSource(path))
+    for child in sorted(path.iterdir()):
+        if child.name.startswith(".") and not (child.is_dir() and is_maildir(child)):
+            continue
+        if found and child.name in ("cur", "new", "tmp"):
+            continue
+        if child.is_file() and child.suffix.lower() in SKIPPED_SUFFIXES:
+            if skipped is not None:
+                skipped.append(child)
+            continue
+        if child.is_dir() or child.is_file():
+            found.extend(discover(child, "auto", skipped))
+    return found
+
+
+__all__ = ["KINDS", "VARIANTS", "SourceError", "discover"]

@@ -1,0 +1,72 @@
+"""Opening a store: URL resolution, engine set-up and migrations.
+
+A plain path means a SQLite file (the embedded default); anything with a
+scheme is a SQLAlchemy URL, and ``postgresql://`` is mapped to the psycopg 3
+driver.  Opening always brings the schema to the newest Alembic revision,
+so an old store is upgraded in place and a new one is created.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+
+DEFAULT_DB = "patchdesk.db"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def resolve_url(db: str | None = None) -> str:
+    """``--db`` value, else ``PATCHDESK_DB``, else ./patchdesk.db, as a URL."""
+    db = db or os.environ.get("PATCHDESK_DB") or DEFAULT_DB
+    if "://" not in db:
+        return f"sqlite:///{Path(db).expanduser().absolute()}"
+    for prefix in ("postgresql://", "postgres://"):
+        if db.startswith(prefix):
+            return "postgresql+psycopg://" + db[len(prefix):]
+    return db
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to head unless it is already there (cheap check)."""
+    config = alembic_config(engine)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current != head:
+        command.upgrade(config, "head")
+
+
+def open_engine(db: str | None = None) -> Engine:
+    engine = make_engine(resolve_url(db))
+    migrate(engine)
+    return engine

@@ -1,0 +1,114 @@
+"""The store's tables (SQLAlchemy 2 declarative models).
+
+``messages.raw`` (zlib-compressed, byte-exact) is the source of truth.
+Every other column, and the thread tables, are derived from it and can be
+rebuilt with ``patchdesk rebuild``.  Quarantined mail keeps its bytes too,
+so nothing that came in is ever lost.  Migrations live in
+``store/migrations`` (Alembic); a test checks the two never drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MailingList(Base):
+    """A list name given with ``ingest --list`` (e.g. linux-gpio)."""
+
+    __tablename__ = "lists"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Source(Base):
+    """A path given to ``ingest``; ``cursor`` is JSON (public-inbox epochs)."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    location: Mapped[str] = mapped_column(Text, unique=True)
+    cursor: Mapped[str] = mapped_column(Text, default="{}")
+    last_ingest: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Message(Base):
+    """One stored message: raw bytes plus what the parser derived from them."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    msgid: Mapped[str] = mapped_column(Text, index=True)
+    msgid_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Another message with different content carries the same Message-ID.
+    msgid_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    raw_hash: Mapped[str] = mapped_column(String(40), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(40), index=True)
+    format: Mapped[str] = mapped_column(String(20), default="rfc822")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(BigInteger)
+    from_name: Mapped[str] = mapped_column(Text, default="")
+    from_addr: Mapped[str] = mapped_column(Text, default="", index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    #: Ancestor chain, oldest first, space separated; last is the parent.
+    refs: Mapped[str] = mapped_column(Text, default="")
+    flags: Mapped[str] = mapped_column(Text, default="")
+    #: Removed from a public-inbox archive (a "d" commit); kept, hidden.
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    position: Mapped[str] = mapped_column(Text, default="")
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MessageList(Base):
+    """Which lists a message was seen on (cross-posting is the norm)."""
+
+    __tablename__ = "message_lists"
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("lists.id"), primary_key=True)
+
+
+class Quarantine(Base):
+    """A message that could not be read, with its bytes and the reason."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raw_hash: Mapped[str] = mapped_column(String(40), unique=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    position: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ThreadNode(Base):
+    """Threading result: one row per Message-ID seen or referenced.
+
+    ``present`` is False for placeholders (referenced, not seen yet).
+    Derived data: rewritten whenever a thread gains a message.
+    """
+
+    __tablename__ = "thread_nodes"
+    msgid: Mapped[str] = mapped_column(Text, primary_key=True)
+    parent: Mapped[str | None] = mapped_column(Text)
+    root: Mapped[str] = mapped_column(Text)
+    present: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (Index("ix_thread_nodes_root", "root"),)

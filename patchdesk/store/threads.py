@@ -1,0 +1,98 @@
+"""Keeping ``thread_nodes`` current as messages arrive, in any order.
+
+When a batch arrives, every thread that any of its Message-IDs or
+References touches is loaded whole, re-threaded with the pure
+``threads.link`` together with the new messages, and written back.  Because
+``link`` does not depend on arrival order, the stored threads are the same
+whether an archive is read in order, backwards, or one message at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, delete, select
+
+from ..threads import Node, ThreadInput, link
+from .messages import chunks, lookup
+from .schema import Message, ThreadNode
+
+
+def date_key(date: datetime | str | None) -> str:
+    """Sortable UTC text for a date as either dialect returns it."""
+    if date is None:
+        return ""
+    if isinstance(date, str):  # SQLite through driver-level SQL: stored text
+        return date[:19].replace(" ", "T")
+    if date.tzinfo is not None:
+        date = date.astimezone(timezone.utc)
+    return date.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def thread_input(msgid: str, refs: str, date: datetime | str | None) -> ThreadInput:
+    return ThreadInput(msgid, tuple(refs.split()), date_key(date))
+
+
+def _inputs(conn: Connection, msgids: Iterable[str]) -> list[ThreadInput]:
+    return [thread_input(*row) for row in lookup(conn, Message.msgid, msgids, Message.refs, Message.date)]
+
+
+def update_threads(conn: Connection, new: list[ThreadInput]) -> list[str]:
+    """Re-thread everything ``new`` touches; return msgids whose link was refused."""
+    if not new:
+        return []
+    touched = {m.msgid for m in new}
+    for m in new:
+        touched.update(m.references)
+    roots = {row[1] for row in lookup(conn, ThreadNode.msgid, touched, ThreadNode.root)}
+    members = {row[1] for row in lookup(conn, ThreadNode.root, roots, ThreadNode.msgid)}
+    # Every old member is a message of these threads or a placeholder one of
+    # them references, so the new node set covers (and replaces) all of them.
+    # The new messages are passed in as they are, not read back.
+    new_ids = {m.msgid for m in new}
+    nodes, refused = link(_inputs(conn, members - new_ids) + list(new))
+    _replace(conn, nodes, clear=True)
+    return refused
+
+
+def _replace(conn: Connection, nodes: dict[str, Node], clear: bool) -> None:
+    if clear:
+        for part in chunks(list(nodes)):
+            conn.execute(delete(ThreadNode).where(ThreadNode.msgid.in_(part)))
+    rows = [{"msgid": n.msgid, "parent": n.parent, "root": n.root, "present": n.present}
+            for n in nodes.values()]
+    for part in chunks(rows, 5000):
+        conn.execute(ThreadNode.__table__.insert(), list(part))
+
+
+def rebuild_threads(conn: Connection) -> int:
+    """Recompute every thread from the stored messages; return node count."""
+    conn.execute(delete(ThreadNode))
+    inputs = [thread_input(*row) for row in conn.execute(select(Message.msgid, Message.refs, Message.date))]
+    nodes, _ = link(inputs)
+    _replace(conn, nodes, clear=False)
+    return len(nodes)
+
+
+def thread_nodes(conn: Connection, msgid: str) -> list[ThreadNode]:
+    """All nodes of the thread containing ``msgid`` (empty if unknown)."""
+    root = conn.execute(select(ThreadNode.root).where(ThreadNode.msgid == msgid)).scalar()
+    if root is None:
+        return []
+    return list(conn.execute(select(ThreadNode.msgid, ThreadNode.parent, ThreadNode.present)
+                             .where(ThreadNode.root == root)))
+
+
+def thread_roots(conn: Connection, limit: int = 50) -> list[str]:
+    """Roots of the most recently active threads."""
+    query = (select(ThreadNode.root, Message.date)
+             .join(Message, Message.msgid == ThreadNode.msgid)
+             .order_by(Message.date.desc()).limit(limit * 20))
+    roots: list[str] = []
+    for root, _ in conn.execute(query):
+        if root not in roots:
+            roots.append(root)
+        if len(roots) >= limit:
+            break
+    return roots
