@@ -38,6 +38,7 @@ def ingest_command(
     sources: Annotated[list[Path], typer.Argument(help="mbox, Maildir, .eml, public-inbox, archive page, or a directory of them.")],
     list_name: Annotated[str | None, typer.Option("--list", help="List these messages belong to.")] = None,
     kind: Annotated[str, typer.Option(help=f"Source kind: {', '.join(KINDS)}.")] = "auto",
+    jobs: Annotated[int, typer.Option(help="Parser processes (default: one per core).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Read list mail into the store (idempotent: known messages are skipped)."""
@@ -50,7 +51,8 @@ def ingest_command(
             bar.update(task, description=f"{s.read:,} messages  {s.rate:,.0f} msg/s  "
                                          f"{s.quarantined} quarantined")
         try:
-            summary = ingest(engine, sources, list_name=list_name, kind=kind, progress=progress)
+            summary = ingest(engine, sources, list_name=list_name, kind=kind, jobs=jobs or None,
+                             progress=progress)
         except SourceError as exc:
             error(str(exc))
             raise typer.Exit(2) from None

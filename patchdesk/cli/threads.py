@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
@@ -14,7 +15,7 @@ from . import app
 from .messages import JsonOption
 from .output import console, error, print_json, short_date
 
-_PATCH_MARKERS = ("[PATCH", "[RFC", "[GIT PULL")
+_PATCH_SUBJECT = re.compile(r"^\s*((re|fwd?|aw|sv)\s*:\s*)*\[[^\]]*\b(PATCH|RFC|GIT PULL)", re.I)
 
 
 def load_thread(conn, msgid: str) -> list[dict]:
@@ -67,7 +68,7 @@ def threads_command(ctx: typer.Context,
             if not rows:
                 continue
             first = rows[0]
-            if patches and not first["subject"].upper().lstrip("RE: ").startswith(_PATCH_MARKERS):
+            if patches and not _PATCH_SUBJECT.match(first["subject"] or ""):
                 continue
             dates = [r["date"] for r in rows if r["date"]]
             out.append({"root": root, "subject": first["subject"], "from": first["from"],

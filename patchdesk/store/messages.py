@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 
 import zstandard
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 
 from .schema import MailingList, Message, MessageList, Quarantine, Source
 
@@ -36,6 +36,34 @@ def decompress(data: bytes) -> bytes:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _sqlite_value(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
+    return value
+
+
+def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
+    """executemany straight through the driver, for ingest's big batches.
+
+    Core's per-row parameter processing costs more than SQLite's insert
+    itself at tens of thousands of rows; values are converted here the way
+    SQLAlchemy would store them, so reads through the ORM see no difference.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+           f"VALUES ({', '.join([marker] * len(columns))})")
+    if conn.dialect.name == "sqlite":
+        params = [tuple(_sqlite_value(row[c]) for c in columns) for row in rows]
+    else:
+        params = [tuple(row[c] for c in columns) for row in rows]
+    conn.exec_driver_sql(sql, params)
 
 
 def insert_ignore(conn: Connection, table, rows: list[dict]) -> None:
@@ -110,7 +138,7 @@ def insert_messages(conn: Connection, rows: list[dict]) -> list[int]:
     """
     if not rows:
         return []
-    conn.execute(insert(Message), rows)
+    bulk_insert(conn, Message.__table__, rows)
     return list(ids_by_hash(conn, [row["raw_hash"] for row in rows]).values())
 
 

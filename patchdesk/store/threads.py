@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, delete, select
 
 from ..threads import Node, ThreadInput, link
-from .messages import chunks, lookup
+from .messages import bulk_insert, chunks, lookup
 from .schema import Message, ThreadNode
 
 
@@ -62,8 +62,7 @@ def _replace(conn: Connection, nodes: dict[str, Node], clear: bool) -> None:
             conn.execute(delete(ThreadNode).where(ThreadNode.msgid.in_(part)))
     rows = [{"msgid": n.msgid, "parent": n.parent, "root": n.root, "present": n.present}
             for n in nodes.values()]
-    for part in chunks(rows, 5000):
-        conn.execute(ThreadNode.__table__.insert(), list(part))
+    bulk_insert(conn, ThreadNode.__table__, rows)
 
 
 def rebuild_threads(conn: Connection) -> int:
