@@ -1,0 +1,31 @@
+# Two commands matter: `make demo` and `make test` (see README.md).
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PD     := $(VENV)/bin/patchdesk
+DEMO   := demo/out/demo.db
+
+.PHONY: demo test system-deps bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	mkdir -p demo/out && rm -f $(DEMO) $(DEMO)-wal $(DEMO)-shm
+	$(PD) --db $(DEMO) ingest demo/demo.mbox --list frob-devel
+	$(PD) --db $(DEMO) threads --patches --limit 20
+	@echo "store: $(DEMO)   try: $(PD) --db $(DEMO) thread '<message-id>'"
+
+# Debian packages the tests use: public-inbox (real v2 archives) and git.
+system-deps:
+	@command -v public-inbox-init >/dev/null && command -v git >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq public-inbox git; }
+
+test: $(VENV)/.installed system-deps
+	$(PY) -m pytest
+
+clean:
+	rm -rf demo/out build *.egg-info
