@@ -29,6 +29,8 @@ class RawMail:
     format: str = "rfc822"
     #: public-inbox "d" commits: this message was deleted from the archive.
     deleted: bool = False
+    #: Opaque token a source can resume reading after (mbox: offset + check).
+    resume: str = ""
 
 
 @dataclass(frozen=True, slots=True)

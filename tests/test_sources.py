@@ -94,3 +94,21 @@ def test_real_public_inbox_v2_incremental_with_deletion(tmp_path):
     again = list(source.messages(cursor))
     assert [(m.data, m.deleted) for m in again] == [
         (inbox.expected_blob(late), False), (inbox.expected_blob(first[1]), True)]
+
+
+def test_mbox_cursor_reads_only_what_was_appended(tmp_path):
+    from patchdesk.sources.mbox import MboxSource
+    path = tmp_path / "list.mbox"
+    old = [make_mail(f"{i}@x", f"m{i}") for i in range(3)]
+    path.write_bytes(mbox(old))
+    source = MboxSource(path)
+    cursor: dict = {}
+    for mail in source.messages(cursor):
+        cursor = source.advance(cursor, mail)
+    assert list(source.messages(cursor)) == []
+    new = [make_mail("n@x", "appended", body=BODY)]
+    path.write_bytes(mbox(old + new))
+    assert [m.data for m in source.messages(cursor)] == new
+    # rewritten in the middle: the check fails and everything is read again
+    path.write_bytes(mbox([make_mail("0@x", "m0 edited")] + old[1:] + new))
+    assert len(list(source.messages(cursor))) == 4

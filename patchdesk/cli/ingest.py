@@ -39,6 +39,7 @@ def ingest_command(
     list_name: Annotated[str | None, typer.Option("--list", help="List these messages belong to.")] = None,
     kind: Annotated[str, typer.Option(help=f"Source kind: {', '.join(KINDS)}.")] = "auto",
     jobs: Annotated[int, typer.Option(help="Parser processes (default: one per core).")] = 0,
+    reread: Annotated[bool, typer.Option(help="Ignore cursors: read every source from the start.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Read list mail into the store (idempotent: known messages are skipped)."""
@@ -52,7 +53,7 @@ def ingest_command(
                                          f"{s.quarantined} quarantined")
         try:
             summary = ingest(engine, sources, list_name=list_name, kind=kind, jobs=jobs or None,
-                             progress=progress)
+                             reread=reread, progress=progress)
         except SourceError as exc:
             error(str(exc))
             raise typer.Exit(2) from None

@@ -151,9 +151,13 @@ def _start(engine: Engine, preparer: Preparer, mails: list[RawMail], cursor: dic
 
 
 def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
-           kind: str = "auto", jobs: int | None = None,
+           kind: str = "auto", jobs: int | None = None, reread: bool = False,
            progress: Callable[[IngestSummary], None] | None = None) -> IngestSummary:
-    """Ingest every source found at ``paths``; return the balanced summary."""
+    """Ingest every source found at ``paths``; return the balanced summary.
+
+    ``reread`` ignores the sources' cursors and reads everything again
+    (known mail is still recognised by hash and not stored twice).
+    """
     summary = IngestSummary()
     started = time.perf_counter()
     plans = []
@@ -178,7 +182,7 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
     try:
         for (_, sources), (source_id, cursors) in zip(plans, registered):
             for source in sources:
-                cursor = cursors.get(source.location, {})
+                cursor = {} if reread else cursors.get(source.location, {})
                 waiting: _Batch | None = None
                 for mails in _batches(source.messages(cursor)):
                     summary.read += len(mails)
