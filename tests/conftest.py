@@ -53,3 +53,13 @@ def engine(store_url):
     engine.dispose()
 
 
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    """A store on SQLite only, for tests about sources rather than stores."""
+    from patchdesk.store.db import open_engine
+
+    engine = open_engine(str(tmp_path / "only.db"))
+    yield engine
+    engine.dispose()

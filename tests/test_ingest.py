@@ -143,3 +143,14 @@ def _write(tmp_path, name, raws):
     path = tmp_path / name
     path.write_bytes(mbox(raws))
     return path
+
+
+@pytest.mark.slow
+def test_public_inbox_with_parallel_parsing_and_many_batches(sqlite_engine, tmp_path, monkeypatch):
+    """Workers must not inherit the git pipes of an open source (a hang)."""
+    from patchdesk.pipeline import ingest as ingest_module
+    monkeypatch.setattr(ingest_module, "BATCH_MESSAGES", 2)
+    inbox = make_v2_inbox(tmp_path / "pi")
+    inbox.add_many(THREAD)
+    summary = ingest(sqlite_engine, [inbox.path], jobs=2)
+    assert (summary.read, summary.stored) == (5, 5)

@@ -8,6 +8,7 @@ With ``jobs=1`` the same function runs in-process; results are identical.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -68,7 +69,12 @@ class Preparer:
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
-        self.pool: Executor | None = ProcessPoolExecutor(jobs) if jobs > 1 else None
+        # "spawn", not fork: a forked worker would inherit the pipes of the
+        # git processes a source has open, and keep them open after the
+        # source closes them (git cat-file would then wait forever for EOF).
+        self.pool: Executor | None = (
+            ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+            if jobs > 1 else None)
 
     def submit(self, items: list[tuple[RawMail, str]]):
         """Start preparing; call ``result()`` on the return value for the list."""
