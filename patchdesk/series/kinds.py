@@ -1,0 +1,120 @@
+"""What a message is, and the features later stages compare.
+
+``describe`` runs once per message, in the ingest workers, so series
+assembly and lineage never re-read a body: they work on these features.
+
+Kinds:
+
+* ``patch``: not a reply, and carries a diff (inline or attached);
+* ``cover``: a ``0/N`` message (a cover letter has no diff of its own);
+* ``pull``: a ``[GIT PULL]`` or a ``git request-pull`` body;
+* ``proposal``: a reply whose own (unquoted) text carries a diff
+  ("something like this, untested:"): a suggestion on that thread, never a
+  new series;
+* ``reply`` and ``other``: discussion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from ..model import ParsedMessage
+from ..parse.diff import Diff, find_diff
+from ..parse.patch import PatchBody, Trailer, split_patch
+from ..parse.patchid import patch_id
+from ..parse.subject import Subject, parse_subject
+
+KINDS = ("patch", "cover", "pull", "proposal", "reply", "other")
+_MSGID_IN_TEXT = re.compile(r"(?:/r/|/|<|id=)([A-Za-z0-9._%+=$-]+@[A-Za-z0-9.-]+[A-Za-z0-9])")
+#: Lines this short ("}", "", "{", "return 0;") say nothing about identity.
+_MIN_LINE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    kind: str
+    subject: Subject
+    patch_id: str = ""
+    paths: tuple[str, ...] = ()
+    added: int = 0
+    removed: int = 0
+    #: 64-bit hashes of the changed lines (path, sign, text): content identity.
+    lines: frozenset[int] = frozenset()
+    trailers: tuple[Trailer, ...] = ()
+    meta: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Message-IDs named in the text (lore links to an earlier version).
+    mentions: tuple[str, ...] = ()
+    pull_url: str = ""
+    pull_branch: str = ""
+
+
+def line_hash(path: str, sign: str, text: str) -> int:
+    digest = hashlib.blake2b(f"{path}\0{sign}\0{text}".encode("utf-8", "surrogatepass"),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def content_lines(diff: Diff) -> frozenset[int]:
+    """Hashes of the meaningful changed lines, whitespace-normalised."""
+    out = set()
+    for path, sign, text in diff.changed_lines():
+        squeezed = " ".join(text.split())
+        if len(squeezed) >= _MIN_LINE:
+            out.add(line_hash(path, sign, squeezed))
+    return frozenset(out)
+
+
+def _own_text(body: str) -> str:
+    """The reply author's own lines: quoted ('>') lines removed."""
+    return "\n".join(line for line in body.split("\n") if not line.startswith(">"))
+
+
+def _mentions(text: str, own: str) -> tuple[str, ...]:
+    found = []
+    for match in _MSGID_IN_TEXT.finditer(text):
+        msgid = match.group(1).replace("%40", "@")
+        if msgid != own and msgid not in found and "." in msgid.split("@", 1)[1]:
+            found.append(msgid)
+        if len(found) >= 20:
+            break
+    return tuple(found)
+
+
+def _from_body(kind: str, subject: Subject, body: PatchBody, own: str, text: str) -> Features:
+    diff = body.diff
+    return Features(
+        kind=kind, subject=subject,
+        patch_id=patch_id(diff) if diff and diff.files else "",
+        paths=diff.paths if diff else (),
+        added=diff.added if diff else 0, removed=diff.removed if diff else 0,
+        lines=content_lines(diff) if diff else frozenset(),
+        trailers=body.trailers, meta=body.meta,
+        mentions=_mentions(text, own) if kind in ("cover", "patch") else (),
+        pull_url=body.pull.url if body.pull else "",
+        pull_branch=body.pull.branch if body.pull else "",
+    )
+
+
+def describe(message: ParsedMessage) -> Features:
+    """Classify a message and extract what series and lineage compare."""
+    subject = parse_subject(message.subject)
+    if subject.is_reply:
+        own = _own_text(message.body)
+        proposal = find_diff(own)
+        if proposal is not None and proposal.files:
+            return Features("proposal", subject, paths=proposal.paths,
+                            added=proposal.added, removed=proposal.removed,
+                            lines=content_lines(proposal))
+        return Features("reply", subject)
+    body = split_patch(message.body, message.attachments)
+    if subject.is_pull or (body.pull is not None and body.diff is None):
+        kind = "pull"
+    elif subject.counter == 0 and subject.total:
+        kind = "cover"
+    elif body.diff is not None and body.diff.files:
+        kind = "patch"
+    else:
+        kind = "other"
+    return _from_body(kind, subject, body, message.msgid, message.body)
