@@ -1,0 +1,67 @@
+"""What changed between two versions of a series, patch by patch.
+
+A range-diff computed from the mails alone: patches are paired with the
+same lineage rules (``pair_patches``), including splits and merges, and
+for each pair the two diffs are compared line by line.  Added and dropped
+patches are listed as such.  No git tree is needed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .lineage import SeriesInfo, pair_patches
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    kind: str               # "same" | "changed" | "split" | "merge" | "added" | "dropped"
+    older: tuple[str, ...]  # patch titles ("2/3 name")
+    newer: tuple[str, ...]
+    evidence: str
+    diff: str               # unified diff of the patches' diffs ("" when same)
+
+
+def _title(series: SeriesInfo, msgid: str) -> str:
+    for p in series.patches:
+        if p.msgid == msgid:
+            return f"{p.number}/{len(series.patches)} {p.name}"
+    return msgid
+
+
+def interdiff(old: SeriesInfo, new: SeriesInfo, texts: dict[str, str]) -> list[Section]:
+    """Sections in the new series' order; ``texts`` maps msgid -> diff text."""
+    links = pair_patches(old, new)
+    sections: list[Section] = []
+    grouped: dict[tuple[str, str], list] = {}
+    for link in links:
+        key = (link.kind, link.older if link.kind == "split" else link.newer)
+        grouped.setdefault(key, []).append(link)
+    seen_old, seen_new = set(), set()
+    for (kind, _), group in grouped.items():
+        olds = tuple(dict.fromkeys(link.older for link in group))
+        news = tuple(dict.fromkeys(link.newer for link in group))
+        seen_old.update(olds)
+        seen_new.update(news)
+        before = "".join(texts.get(m, "") for m in olds)
+        after = "".join(texts.get(m, "") for m in news)
+        delta = "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                               "old", "new", lineterm="", n=2))
+        label = kind if kind != "version" else ("same" if not delta else "changed")
+        sections.append(Section(label, tuple(_title(old, m) for m in olds),
+                                tuple(_title(new, m) for m in news), group[0].evidence, delta))
+    for p in new.patches:
+        if p.msgid not in seen_new:
+            sections.append(Section("added", (), (_title(new, p.msgid),), "no earlier patch pairs", ""))
+    for p in old.patches:
+        if p.msgid not in seen_old:
+            sections.append(Section("dropped", (_title(old, p.msgid),), (), "no later patch pairs", ""))
+    order = {p.msgid: i for i, p in enumerate(new.patches)}
+    first_new = {s: min((order.get(m, 999) for m in _ids(new, s.newer)), default=999) for s in sections}
+    return sorted(sections, key=lambda s: (first_new[s], s.older))
+
+
+def _ids(series: SeriesInfo, titles: tuple[str, ...]) -> list[str]:
+    wanted = set(titles)
+    return [p.msgid for p in series.patches if _title(series, p.msgid) in wanted]

@@ -1,0 +1,195 @@
+"""Link each series to its previous and next version, and each patch to
+its predecessors and successors, with a confidence and the evidence.
+
+Series (processed oldest first) look for the best earlier series of the
+same submitter that has no next version yet.  Evidence, strongest first:
+
+* explicit: a message of the new series replies to one of the old series,
+  names it in its text (a lore link in "Changes since v1"), carries the
+  same b4 ``change-id``, or a ``Supersedes:`` naming it;
+* content: the share of patches that pair up (same patch-id, or changed
+  lines shared, see ``similarity``);
+* names: the series names (cover subject, or patch 1) alike.
+
+Patches of linked series are paired one to one by descending score; a
+patch left over whose lines are spread over several patches of the other
+side is linked to all of them (``split`` / ``merge``), as when a NAKed
+patch comes back as four smaller ones.  Series by *another* sender that
+share most of a patch's changed lines are ``related``, never versions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .similarity import PatchInfo, name_similarity, overlap, patch_score
+
+#: Below this a link is not made (precision before recall).
+SERIES_THRESHOLD = 0.5
+PATCH_THRESHOLD = 0.5
+#: A piece must carry this share of its lines from the patch it came from.
+SPLIT_CONTAINMENT = 0.6
+RELATED_CONTAINMENT = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesInfo:
+    key: int
+    name: str
+    sender: str
+    version: tuple[int, int]
+    date: datetime
+    patches: tuple[PatchInfo, ...]
+    members: frozenset[str]
+    #: thread parents of this series' messages that lie outside the series
+    replies_to: frozenset[str] = frozenset()
+    mentions: frozenset[str] = frozenset()
+    change_ids: frozenset[str] = frozenset()
+    supersedes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    older: int | str
+    newer: int | str
+    kind: str              # "version" | "related" (series); also "split" | "merge" (patches)
+    confidence: float
+    evidence: str
+
+
+@dataclass
+class Lineage:
+    series: list[Link] = field(default_factory=list)
+    patches: list[Link] = field(default_factory=list)
+
+
+def _explicit(old: SeriesInfo, new: SeriesInfo) -> str:
+    if new.replies_to & old.members:
+        return "sent in reply to the earlier version"
+    if new.change_ids & old.change_ids:
+        return "same b4 change-id"
+    if new.supersedes & old.members:
+        return "Supersedes: names the earlier version"
+    if new.mentions & old.members:
+        return "links to the earlier version"
+    return ""
+
+
+def pair_patches(old: SeriesInfo, new: SeriesInfo) -> list[Link]:
+    """Patch links between two versions: one to one, then splits and merges."""
+    scored = []
+    for a in old.patches:
+        for b in new.patches:
+            score, why = patch_score(a, b)
+            if score >= PATCH_THRESHOLD:
+                scored.append((score, -abs(a.number - b.number), a.msgid, b.msgid, why))
+    scored.sort(reverse=True)
+    links: list[Link] = []
+    used_old: set[str] = set()
+    used_new: set[str] = set()
+    for score, _, a, b, why in scored:
+        if a not in used_old and b not in used_new:
+            used_old.add(a)
+            used_new.add(b)
+            links.append(Link(a, b, "version", round(score, 3), why))
+    links += _pieces(old, new, used_old, used_new)
+    return links
+
+
+def _pieces(old: SeriesInfo, new: SeriesInfo, used_old: set[str], used_new: set[str]) -> list[Link]:
+    """Splits (one old patch -> several new) and merges (several -> one)."""
+    out = []
+    for a in old.patches:
+        pieces = [b for b in new.patches if (b.msgid not in used_new or a.msgid not in used_old)
+                  and overlap(a, b).newer_in_older >= SPLIT_CONTAINMENT]
+        if len(pieces) >= 2:
+            covered = len(a.lines & frozenset().union(*(b.lines for b in pieces))) / max(1, len(a.lines))
+            for b in pieces:
+                out.append(Link(a.msgid, b.msgid, "split", round(0.6 + 0.4 * covered, 3),
+                                f"split into {len(pieces)} patches covering {covered:.0%} of it"))
+    for b in new.patches:
+        pieces = [a for a in old.patches if (a.msgid not in used_old or b.msgid not in used_new)
+                  and overlap(a, b).older_in_newer >= SPLIT_CONTAINMENT]
+        if len(pieces) >= 2:
+            for a in pieces:
+                out.append(Link(a.msgid, b.msgid, "merge", 0.8, f"merged from {len(pieces)} patches"))
+    return out
+
+
+def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Link]]:
+    """How likely ``new`` is the next version of ``old``; with patch links."""
+    patch_links = pair_patches(old, new)
+    paired_new = {link.newer for link in patch_links}
+    paired_old = {link.older for link in patch_links}
+    content = 0.0
+    if old.patches and new.patches:
+        content = (len(paired_new) / len(new.patches) + len(paired_old) / len(old.patches)) / 2
+    names = name_similarity(old.name, new.name)
+    explicit = _explicit(old, new)
+    if explicit:
+        return max(0.95, content), explicit, patch_links
+    score = 0.55 * content + 0.45 * names
+    if new.version <= old.version and score < 0.8:
+        score *= 0.6  # same or lower version: only a near-identical resend counts
+    why = f"{len(paired_new)}/{len(new.patches)} patches pair up, names {names:.0%} alike"
+    return score, why, patch_links
+
+
+def _candidates(series: list[SeriesInfo]) -> dict[int, list[SeriesInfo]]:
+    by_sender: dict[str, list[SeriesInfo]] = defaultdict(list)
+    for s in series:
+        by_sender[s.sender].append(s)
+    return {s.key: [o for o in by_sender[s.sender] if o.date < s.date or
+                    (o.date == s.date and o.version < s.version)]
+            for s in series}
+
+
+def link_series(series: list[SeriesInfo]) -> Lineage:
+    """Version and related links among ``series`` (any order)."""
+    ordered = sorted(series, key=lambda s: (s.date, s.key))
+    candidates = _candidates(ordered)
+    result = Lineage()
+    has_next: set[int] = set()
+    for new in ordered:
+        best = None
+        for old in candidates[new.key]:
+            if old.key in has_next:
+                continue
+            score, why, links = score_series(old, new)
+            if score >= SERIES_THRESHOLD and (best is None or (score, old.date) > (best[0], best[1].date)):
+                best = (score, old, why, links)
+        if best is not None:
+            score, old, why, links = best
+            has_next.add(old.key)
+            result.series.append(Link(old.key, new.key, "version", round(score, 3), why))
+            result.patches.extend(links)
+    result.series.extend(_related(ordered, result))
+    return result
+
+
+def _related(ordered: list[SeriesInfo], found: Lineage) -> list[Link]:
+    """Series by different senders sharing most of a patch's changed lines."""
+    by_line: dict[int, set[int]] = defaultdict(set)
+    for index, s in enumerate(ordered):
+        for p in s.patches:
+            for h in list(p.lines)[:64]:
+                by_line[h].add(index)
+    linked = {(link.older, link.newer) for link in found.series}
+    out = []
+    for index, new in enumerate(ordered):
+        near = set()
+        for p in new.patches:
+            for h in list(p.lines)[:64]:
+                near.update(i for i in by_line[h] if i < index)
+        for i in sorted(near):
+            old = ordered[i]
+            if old.sender == new.sender or (old.key, new.key) in linked:
+                continue
+            best = max((overlap(a, b).newer_in_older for a in old.patches for b in new.patches),
+                       default=0.0)
+            if best >= RELATED_CONTAINMENT:
+                out.append(Link(old.key, new.key, "related", round(best, 3),
+                                f"another sender's patch shares {best:.0%} of its changed lines"))
+    return out

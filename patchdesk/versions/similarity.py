@@ -1,0 +1,71 @@
+"""How alike two patches are: by patch-id, by changed lines, by subject.
+
+Content is the changed lines (path, sign, whitespace-squeezed text) as
+64-bit hashes.  Three numbers describe an overlap: Jaccard for "the same
+patch, edited", and the two containments for "this patch is a piece of
+that one" (a split) or "that one is a piece of this" (a merge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import fuzz
+
+
+@dataclass(frozen=True, slots=True)
+class PatchInfo:
+    msgid: str
+    number: int
+    name: str
+    sender: str
+    date: datetime
+    patch_id: str
+    paths: frozenset[str]
+    lines: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    jaccard: float
+    older_in_newer: float   # share of the older patch's lines found in the newer
+    newer_in_older: float   # share of the newer patch's lines found in the older
+    shared: int
+
+
+def overlap(older: PatchInfo, newer: PatchInfo) -> Overlap:
+    if not older.lines or not newer.lines:
+        return Overlap(0.0, 0.0, 0.0, 0)
+    shared = len(older.lines & newer.lines)
+    union = len(older.lines) + len(newer.lines) - shared
+    return Overlap(shared / union, shared / len(older.lines), shared / len(newer.lines), shared)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """0..1; word order and repeated words matter little (token set ratio)."""
+    if not a or not b:
+        return 0.0
+    return fuzz.token_set_ratio(a.lower(), b.lower()) / 100.0
+
+
+def path_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def patch_score(older: PatchInfo, newer: PatchInfo) -> tuple[float, str]:
+    """Similarity 0..1 of two patches as versions of each other, with why."""
+    if older.patch_id and older.patch_id == newer.patch_id:
+        return 1.0, "same patch-id"
+    names = name_similarity(older.name, newer.name)
+    common = overlap(older, newer)
+    if common.shared:
+        content = max(common.jaccard, 0.9 * min(common.older_in_newer, common.newer_in_older))
+        score = 0.7 * content + 0.3 * names
+        return score, f"{common.jaccard:.0%} of changed lines shared, subject {names:.0%} alike"
+    paths = path_overlap(older.paths, newer.paths)
+    if paths and names >= 0.9:
+        return 0.55 + 0.3 * (names - 0.9) / 0.1 * paths, f"same files, subject {names:.0%} alike"
+    return 0.4 * names * paths, f"subject {names:.0%} alike"
