@@ -34,3 +34,12 @@ def mbox(messages: list[bytes]) -> bytes:
             out.append(b"\n")
         out.append(b"\n")
     return b"".join(out)
+
+
+def patch_body(message: str, path: str, removed: str, added: str, line: int = 10) -> str:
+    """A git format-patch body changing one line of ``path``."""
+    return (f"{message}\n\nSigned-off-by: Ada Lovelace <ada@example.org>\n---\n"
+            f" {path} | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
+            f"diff --git a/{path} b/{path}\nindex 1111111..2222222 100644\n--- a/{path}\n+++ b/{path}\n"
+            f"@@ -{line},3 +{line},3 @@ static int frob(void)\n {{\n-\t{removed}\n+\t{added}\n }}\n"
+            "-- \n2.47.0\n")

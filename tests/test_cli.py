@@ -52,7 +52,7 @@ def test_status_show_threads_and_quarantine(tmp_path):
     assert raw.startswith(b"From ") or raw.startswith(b"diff") or b"@@" in raw
     threads = json.loads(run(db, "threads", "--patches", "--limit", "5", "--json"))
     assert len(threads) == 5 and all("PATCH" in t["subject"].upper() for t in threads)
-    shown = json.loads(run(db, "show", threads[0]["root"], "--json"))
+    shown = json.loads(run(db, "message", threads[0]["root"], "--json"))
     assert shown[0]["subject"] == threads[0]["subject"]
 
 

@@ -9,17 +9,20 @@ from sqlalchemy import func, select
 from patchdesk.pipeline.ingest import ingest
 from patchdesk.pipeline.rebuild import rebuild
 from patchdesk.store.messages import counts, raw_message
-from patchdesk.store.schema import Message, MessageList, Quarantine, ThreadNode
+from patchdesk.store.schema import (Message, MessageList, PatchLink, Quarantine, Series, SeriesLink,
+                                    Submission, SubmissionPath, ThreadNode)
 from patchdesk.store.threads import thread_nodes
 
 from conftest import CORPUS
-from mailgen import make_mail, mbox
+from mailgen import make_mail, mbox, patch_body
 from publicinbox_tools import make_v2_inbox
 
 THREAD = [
     make_mail("cover@x", "[PATCH 0/2] frob: timeouts", date="Mon, 02 Nov 2026 10:00:00 +0000"),
-    make_mail("p1@x", "[PATCH 1/2] frob: a", refs=("cover@x",), date="Mon, 02 Nov 2026 10:00:01 +0000"),
-    make_mail("p2@x", "[PATCH 2/2] frob: b", refs=("cover@x", "p1@x"), date="Mon, 02 Nov 2026 10:00:02 +0000"),
+    make_mail("p1@x", "[PATCH 1/2] frob: a", refs=("cover@x",), date="Mon, 02 Nov 2026 10:00:01 +0000",
+              body=patch_body("Fix a.", "src/a.c", "return a(1);", "return a(2);")),
+    make_mail("p2@x", "[PATCH 2/2] frob: b", refs=("cover@x", "p1@x"), date="Mon, 02 Nov 2026 10:00:02 +0000",
+              body=patch_body("Fix b.", "src/b.c", "return b(1);", "return b(2);")),
     make_mail("r1@x", "Re: [PATCH 1/2] frob: a", refs=("cover@x", "p1@x"), sender="Maria <m@x>",
               date="Tue, 03 Nov 2026 09:00:00 +0000", body="> a\nReviewed-by: Maria <m@x>\n"),
     make_mail("r2@x", "Re: [PATCH 1/2] frob: a", refs=("cover@x", "p1@x", "r1@x"),
@@ -87,9 +90,9 @@ def test_threads_do_not_depend_on_arrival_order(engine, tmp_path, seed):
     ingest(engine, [_write(tmp_path, "all.mbox", THREAD)])
     expected = _threads(engine)
     with engine.begin() as conn:
-        conn.execute(ThreadNode.__table__.delete())
-        conn.execute(MessageList.__table__.delete())
-        conn.execute(Message.__table__.delete())
+        for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series, ThreadNode,
+                      MessageList, Message):
+            conn.execute(table.__table__.delete())
     shuffled = THREAD[:]
     random.Random(seed).shuffle(shuffled)
     for i, raw in enumerate(shuffled):  # one message per run: fully incremental
@@ -116,7 +119,7 @@ def test_rebuild_recomputes_everything_from_raw(engine, tmp_path):
     with engine.begin() as conn:
         conn.execute(Message.__table__.update().values(subject="garbage", refs=""))
         conn.execute(ThreadNode.__table__.delete())
-    assert rebuild(engine) == {"messages": 5, "thread_nodes": 5}
+    assert rebuild(engine) == {"messages": 5, "thread_nodes": 5, "submissions": 3, "series": 1}
     assert _threads(engine) == threads
     with engine.connect() as conn:
         subjects = set(conn.execute(select(Message.subject)).scalars())

@@ -71,7 +71,8 @@ def ingest_command(
 
 @app.command("rebuild")
 def rebuild_command(ctx: typer.Context) -> None:
-    """Recompute everything derived (parsed fields, threads) from the raw mail."""
+    """Recompute everything derived (fields, threads, series, lineage) from the raw mail."""
     from ..pipeline.rebuild import rebuild
     result = rebuild(ctx.obj.engine)
-    console.print(f"re-parsed {result['messages']} messages, {result['thread_nodes']} thread nodes")
+    console.print(f"re-parsed {result['messages']} messages: {result['thread_nodes']} thread nodes, "
+                  f"{result['submissions']} patches and covers, {result['series']} series")

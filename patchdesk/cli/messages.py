@@ -33,8 +33,8 @@ def status_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     console.print(table)
 
 
-@app.command("show")
-def show_command(ctx: typer.Context, msgid: str,
+@app.command("message")
+def message_command(ctx: typer.Context, msgid: str,
                  raw: Annotated[bool, typer.Option("--raw", help="Print the raw bytes.")] = False,
                  as_json: JsonOption = False) -> None:
     """Show the stored message(s) with this Message-ID."""

@@ -30,6 +30,9 @@ from ..model import RawMail
 from ..parse import content_hash
 from ..sources import discover
 from ..store import messages as store
+from ..store.messages import bulk_insert
+from ..store.schema import Submission, SubmissionPath
+from ..store.series import update_series
 from ..store.threads import thread_input, update_threads
 from .prepare import Prepared, Preparer, default_jobs
 
@@ -96,7 +99,7 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
     store.insert_quarantine(conn, quarantine)
 
     by_fingerprint = store.ids_by_fingerprint(conn, [p.row["fingerprint"] for p in fresh])
-    rows, seen_fp = [], set()
+    rows, seen_fp, submissions = [], set(), {}
     stamp = store.now()
     for item in fresh:
         fingerprint = item.row["fingerprint"]
@@ -105,11 +108,14 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
             continue
         seen_fp.add(fingerprint)
         rows.append({**item.row, "source_id": source_id, "ingested_at": stamp})
+        if item.submission is not None:
+            submissions[item.digest] = item.submission
 
     msgids = Counter(row["msgid"] for row in rows)
     clashing = store.existing_msgids(conn, msgids) | {m for m, n in msgids.items() if n > 1}
     ids = store.insert_messages(conn, rows)
     summary.stored += len(rows)
+    _store_submissions(conn, submissions, ids)
     summary.conflicts += sum(1 for row in rows if row["msgid"] in clashing)
     store.flag_conflicts(conn, clashing)
     if batch.deleted:
@@ -117,8 +123,21 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
         summary.deleted += len(batch.deleted)
     if list_id is not None:
         listed_ids = list(store.ids_by_hash(conn, listed).values()) if listed else []
-        store.add_to_list(conn, ids + listed_ids + list(by_fingerprint.values()), list_id)
+        store.add_to_list(conn, list(ids.values()) + listed_ids + list(by_fingerprint.values()), list_id)
     update_threads(conn, [thread_input(r["msgid"], r["refs"], r["date"]) for r in rows])
+    senders = {r["from_addr"] for r in rows if r["raw_hash"] in submissions}
+    update_series(conn, senders)
+
+
+def _store_submissions(conn: Connection, submissions: dict[str, dict], ids: dict[str, int]) -> None:
+    rows, paths = [], []
+    for digest, row in submissions.items():
+        message_id = ids[digest]
+        rows.append({**row, "message_id": message_id})
+        paths += [{"path": p, "message_id": message_id}
+                  for p in dict.fromkeys(filter(None, row["paths"].split("\n")))]
+    bulk_insert(conn, Submission.__table__, rows)
+    bulk_insert(conn, SubmissionPath.__table__, paths)
 
 
 def _batches(mails: Iterable[RawMail]) -> Iterable[list[RawMail]]:

@@ -8,6 +8,7 @@ With ``jobs=1`` the same function runs in-process; results are identical.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -15,7 +16,12 @@ from dataclasses import dataclass
 
 from ..model import ParsedMessage, RawMail, Unreadable
 from ..parse import parse
+from ..series.kinds import describe
 from ..store.messages import compress
+from ..store.series import pack_lines
+
+#: Kinds stored as submissions; replies and other discussion are not.
+SUBMISSION_KINDS = ("patch", "cover", "pull", "proposal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +34,8 @@ class Prepared:
     reason: str
     compressed: bytes
     size: int
+    #: the ``submissions`` row when the message is a patch, cover, pull or proposal
+    submission: dict | None = None
 
 
 def parse_or_reason(mail: RawMail) -> ParsedMessage | str:
@@ -48,6 +56,32 @@ def parsed_fields(parsed: ParsedMessage) -> dict:
             "refs": " ".join(parsed.references), "flags": ",".join(parsed.flags)}
 
 
+def submission_fields(parsed: ParsedMessage) -> dict | None:
+    """The ``submissions`` row of a message, or None for discussion.
+
+    A failure here (a bug in the diff reader on hostile input) must not
+    lose the message: it is stored as mail, with the ``features-failed``
+    flag, and simply takes no part in series.
+    """
+    features = describe(parsed)
+    if features.kind not in SUBMISSION_KINDS:
+        return None
+    subject = features.subject
+    return {
+        "msgid": parsed.msgid, "kind": features.kind, "name": subject.name[:2000],
+        "version_major": subject.version[0], "version_minor": subject.version[1],
+        "counter": subject.counter, "total": subject.total, "rfc": subject.is_rfc,
+        "resend": subject.is_resend, "tags": " ".join(subject.tags),
+        "patch_id": features.patch_id, "paths": "\n".join(features.paths),
+        "added": features.added, "removed": features.removed,
+        "lines": pack_lines(features.lines),
+        "trailers": json.dumps([[t.key, t.value, t.name, t.email] for t in features.trailers]),
+        "meta": json.dumps({k: list(v) for k, v in features.meta.items()}),
+        "mentions": " ".join(features.mentions), "pull_url": features.pull_url,
+        "pull_branch": features.pull_branch, "series_id": None, "number": None, "state": "new",
+    }
+
+
 def prepare(item: tuple[RawMail, str]) -> Prepared:
     mail, digest = item
     parsed = parse_or_reason(mail)
@@ -57,7 +91,12 @@ def prepare(item: tuple[RawMail, str]) -> Prepared:
     row = parsed_fields(parsed)
     row.update(raw_hash=digest, format=mail.format, deleted=mail.deleted, position=mail.position,
                msgid_conflict=False, raw=data, size=len(mail.data))
-    return Prepared(digest, mail.position, row, "", data, len(mail.data))
+    try:
+        submission = submission_fields(parsed)
+    except Exception:  # noqa: BLE001 - see submission_fields
+        submission = None
+        row["flags"] = ",".join(filter(None, [row["flags"], "features-failed"]))
+    return Prepared(digest, mail.position, row, "", data, len(mail.data), submission)
 
 
 def default_jobs() -> int:

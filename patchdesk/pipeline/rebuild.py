@@ -3,32 +3,47 @@
 Raw bytes are the source of truth; a parser fix or a new derived field
 reaches old messages by running this.  A stored message that the new parser
 cannot read keeps its old fields and gets the ``reparse-failed`` flag:
-rebuilding never drops mail.
+rebuilding never drops mail.  Derived tables (submissions, series, links,
+threads) are emptied first and filled again; running rebuild twice, or
+again after an interruption, gives the same store.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 
 from ..model import RawMail
-from ..store.messages import decompress
-from ..store.schema import Message
+from ..store.messages import bulk_insert, decompress
+from ..store.schema import (Message, PatchLink, Series, SeriesLink, Submission, SubmissionPath)
+from ..store.series import all_senders, update_series
 from ..store.threads import rebuild_threads
-from .prepare import parse_or_reason, parsed_fields
+from .prepare import parse_or_reason, parsed_fields, submission_fields
 
 _CHUNK = 2000
 
 
-def _derived(raw: bytes, fmt: str, old_flags: str) -> dict:
+def _derived(raw: bytes, fmt: str, old_flags: str) -> tuple[dict, dict | None]:
     parsed = parse_or_reason(RawMail(raw, "", fmt))
     if isinstance(parsed, str):
         flags = set(filter(None, old_flags.split(","))) | {"reparse-failed"}
-        return {"flags": ",".join(sorted(flags))}
-    return parsed_fields(parsed)
+        return {"flags": ",".join(sorted(flags))}, None
+    fields = parsed_fields(parsed)
+    try:
+        return fields, submission_fields(parsed)
+    except Exception:  # noqa: BLE001 - as at ingest: keep the mail, flag it
+        fields["flags"] = ",".join(filter(None, [fields["flags"], "features-failed"]))
+        return fields, None
+
+
+def _clear_derived(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series):
+            conn.execute(delete(table))
 
 
 def rebuild(engine: Engine) -> dict[str, int]:
-    done = 0
+    _clear_derived(engine)
+    done = submissions = 0
     last_id = 0
     while True:
         with engine.begin() as conn:
@@ -37,16 +52,26 @@ def rebuild(engine: Engine) -> dict[str, int]:
             if not rows:
                 break
             by_keys: dict[tuple, list[dict]] = {}
+            subs, paths = [], []
             for row in rows:
-                values = _derived(decompress(row.raw), row.format, row.flags)
+                values, sub = _derived(decompress(row.raw), row.format, row.flags)
                 values["_id"] = row.id
                 by_keys.setdefault(tuple(sorted(values)), []).append(values)
+                if sub is not None:
+                    subs.append({**sub, "message_id": row.id})
+                    paths += [{"path": p, "message_id": row.id}
+                              for p in dict.fromkeys(filter(None, sub["paths"].split("\n")))]
             for keys, params in by_keys.items():
                 stmt = (update(Message).where(Message.id == bindparam("_id"))
                         .values({k: bindparam(k) for k in keys if k != "_id"}))
                 conn.execute(stmt, params)
+            bulk_insert(conn, Submission.__table__, subs)
+            bulk_insert(conn, SubmissionPath.__table__, paths)
+            submissions += len(subs)
             last_id = rows[-1].id
             done += len(rows)
     with engine.begin() as conn:
         nodes = rebuild_threads(conn)
-    return {"messages": done, "thread_nodes": nodes}
+    with engine.begin() as conn:
+        series = update_series(conn, all_senders(conn))
+    return {"messages": done, "thread_nodes": nodes, "submissions": submissions, "series": series}

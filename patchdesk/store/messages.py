@@ -130,16 +130,16 @@ def existing_msgids(conn: Connection, msgids: Iterable[str]) -> set[str]:
     return {row[0] for row in lookup(conn, Message.msgid, msgids)}
 
 
-def insert_messages(conn: Connection, rows: list[dict]) -> list[int]:
-    """Insert message rows; return their ids.
+def insert_messages(conn: Connection, rows: list[dict]) -> dict[str, int]:
+    """Insert message rows; return their ids by raw hash.
 
     A plain executemany (no RETURNING, which SQLite runs row by row) and
     one lookup by hash afterwards is several times faster.
     """
     if not rows:
-        return []
+        return {}
     bulk_insert(conn, Message.__table__, rows)
-    return list(ids_by_hash(conn, [row["raw_hash"] for row in rows]).values())
+    return ids_by_hash(conn, [row["raw_hash"] for row in rows])
 
 
 def flag_conflicts(conn: Connection, msgids: Iterable[str]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -112,3 +113,97 @@ class ThreadNode(Base):
     present: Mapped[bool] = mapped_column(Boolean)
 
     __table_args__ = (Index("ix_thread_nodes_root", "root"),)
+
+
+class Submission(Base):
+    """A message that is a patch, cover letter, pull request or proposal.
+
+    The features series assembly and lineage compare, extracted once when
+    the message is ingested (derived: rebuilt from the raw mail).
+    """
+
+    __tablename__ = "submissions"
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    msgid: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(Text, default="")
+    version_major: Mapped[int] = mapped_column(Integer, default=1)
+    version_minor: Mapped[int] = mapped_column(Integer, default=0)
+    counter: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[int | None] = mapped_column(Integer)
+    rfc: Mapped[bool] = mapped_column(Boolean, default=False)
+    resend: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags: Mapped[str] = mapped_column(Text, default="")
+    patch_id: Mapped[str] = mapped_column(String(40), default="", index=True)
+    #: touched paths, newline separated
+    paths: Mapped[str] = mapped_column(Text, default="")
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    #: changed-line hashes, packed signed 64-bit big-endian
+    lines: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    #: JSON: [[key, value, name, email], ...] of the patch's own trailers
+    trailers: Mapped[str] = mapped_column(Text, default="[]")
+    #: JSON: b4 change-id, base-commit, prerequisite-patch-id, Depends-on, Supersedes
+    meta: Mapped[str] = mapped_column(Text, default="{}")
+    mentions: Mapped[str] = mapped_column(Text, default="")
+    pull_url: Mapped[str] = mapped_column(Text, default="")
+    pull_branch: Mapped[str] = mapped_column(Text, default="")
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
+    number: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="new")
+
+
+class SubmissionPath(Base):
+    """Which files each submission touches: finds related work by others."""
+
+    __tablename__ = "submission_paths"
+    path: Mapped[str] = mapped_column(Text, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+
+
+class Series(Base):
+    """An assembled series (derived).  ``anchor`` keeps ids stable across
+    recomputation: the message the series hangs from."""
+
+    __tablename__ = "series"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    anchor: Mapped[str] = mapped_column(Text, index=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    version_major: Mapped[int] = mapped_column(Integer, default=1)
+    version_minor: Mapped[int] = mapped_column(Integer, default=0)
+    sender: Mapped[str] = mapped_column(Text, default="", index=True)
+    submitter: Mapped[str] = mapped_column(Text, default="")
+    cover_msgid: Mapped[str | None] = mapped_column(Text)
+    total: Mapped[int] = mapped_column(Integer, default=1)
+    complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: JSON lists of patch numbers
+    missing: Mapped[str] = mapped_column(Text, default="[]")
+    extra: Mapped[str] = mapped_column(Text, default="[]")
+    rfc: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20), default="new")
+
+
+class SeriesLink(Base):
+    """older -> newer: ``version`` (same submitter) or ``related``."""
+
+    __tablename__ = "series_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    older_id: Mapped[int] = mapped_column(ForeignKey("series.id"), index=True)
+    newer_id: Mapped[int] = mapped_column(ForeignKey("series.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    confidence: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class PatchLink(Base):
+    """older patch -> newer patch: ``version``, ``split``, ``merge``, ``related``."""
+
+    __tablename__ = "patch_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    older_msgid: Mapped[str] = mapped_column(Text, index=True)
+    newer_msgid: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    confidence: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text, default="")

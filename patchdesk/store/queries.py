@@ -1,0 +1,143 @@
+"""Read-side queries shared by the CLI, the export and (later) the web desk.
+
+Every function returns plain dicts and lists in the shape of the export
+contract (docs/export.md), so all interfaces show the same facts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from sqlalchemy import Connection, func, select
+
+from .schema import Message, PatchLink, Series, SeriesLink, Submission
+
+PATCH_SUCCESSION = ("version", "split", "merge")
+
+
+def version_label(major: int, minor: int) -> str:
+    return f"v{major}.{minor}" if minor else f"v{major}"
+
+
+def _links(conn: Connection):
+    prev, nxt, related = {}, {}, defaultdict(list)
+    for older, newer, kind, confidence, evidence in conn.execute(
+            select(SeriesLink.older_id, SeriesLink.newer_id, SeriesLink.kind,
+                   SeriesLink.confidence, SeriesLink.evidence)):
+        if kind == "version":
+            prev[newer] = {"series": older, "confidence": confidence, "evidence": evidence}
+            nxt[older] = {"series": newer, "confidence": confidence, "evidence": evidence}
+        else:
+            entry = {"confidence": confidence, "evidence": evidence}
+            related[older].append({"series": newer, **entry})
+            related[newer].append({"series": older, **entry})
+    return prev, nxt, related
+
+
+def _series_rows(conn: Connection, where=None):
+    query = select(Series).order_by(Series.first_date, Series.id)
+    if where is not None:
+        query = query.where(where)
+    return conn.execute(query).all()
+
+
+def _members(conn: Connection, series_ids: list[int] | None = None) -> dict[int, list]:
+    query = (select(Submission.series_id, Submission.msgid, Submission.number, Submission.kind,
+                    Submission.state, Message.subject, Message.from_name, Message.from_addr,
+                    Message.date)
+             .join(Message, Message.id == Submission.message_id)
+             .where(Submission.series_id.is_not(None), Submission.kind.in_(("patch", "pull")))
+             .order_by(Submission.number, Message.date))
+    if series_ids is not None:
+        query = query.where(Submission.series_id.in_(series_ids))
+    out = defaultdict(list)
+    for row in conn.execute(query):
+        out[row.series_id].append(row)
+    return out
+
+
+def series_dict(row, patches, prev, nxt, related) -> dict:
+    return {
+        "id": row.id, "name": row.name, "version": row.version_major,
+        "version_label": version_label(row.version_major, row.version_minor),
+        "cover": row.cover_msgid, "submitter": row.submitter, "submitter_email": row.sender,
+        "patches": [p.msgid for p in patches], "total": row.total, "complete": row.complete,
+        "missing": json.loads(row.missing), "extra": json.loads(row.extra), "rfc": row.rfc,
+        "date": row.first_date, "last_activity": row.last_date,
+        "previous": prev.get(row.id, {}).get("series"), "next": nxt.get(row.id, {}).get("series"),
+        "previous_evidence": prev.get(row.id), "related": related.get(row.id, []),
+        "state": row.state,
+    }
+
+
+def list_series(conn: Connection, *, include_superseded: bool = False) -> list[dict]:
+    prev, nxt, related = _links(conn)
+    where = None if include_superseded else Series.state != "superseded"
+    rows = _series_rows(conn, where)
+    members = _members(conn)
+    return [series_dict(r, members.get(r.id, []), prev, nxt, related) for r in rows]
+
+
+def _patch_links(conn: Connection):
+    before, after, related = defaultdict(list), defaultdict(list), defaultdict(list)
+    for older, newer, kind, confidence, evidence in conn.execute(
+            select(PatchLink.older_msgid, PatchLink.newer_msgid, PatchLink.kind,
+                   PatchLink.confidence, PatchLink.evidence)):
+        if kind in PATCH_SUCCESSION:
+            after[older].append(newer)
+            before[newer].append(older)
+        else:
+            related[older].append(newer)
+            related[newer].append(older)
+    return before, after, related
+
+
+def patch_dicts(conn: Connection, series_ids: list[int] | None = None) -> list[dict]:
+    before, after, related = _patch_links(conn)
+    out = []
+    for sid, rows in sorted(_members(conn, series_ids).items()):
+        for p in rows:
+            out.append({
+                "msgid": p.msgid, "series": sid, "number": p.number, "subject": p.subject,
+                "author": p.from_name, "author_email": p.from_addr, "date": p.date,
+                "state": p.state, "supersedes": before.get(p.msgid, []),
+                "superseded_by": after.get(p.msgid, []), "related": related.get(p.msgid, []),
+                "trailers": [], "verdicts": [], "applied": [],
+            })
+    return out
+
+
+def export(conn: Connection) -> dict:
+    """The whole store as the export contract (docs/export.md)."""
+    messages = conn.execute(select(func.count()).select_from(Message)).scalar_one()
+    return {"messages": messages, "series": list_series(conn, include_superseded=True),
+            "patches": patch_dicts(conn)}
+
+
+def find_series(conn: Connection, ident: str) -> int | None:
+    """A series id from ``ID`` or from the Message-ID of any of its messages."""
+    if ident.isdigit():
+        return conn.execute(select(Series.id).where(Series.id == int(ident))).scalar()
+    msgid = ident.strip().strip("<>")
+    return conn.execute(select(Submission.series_id).where(Submission.msgid == msgid)).scalar()
+
+
+def series_detail(conn: Connection, series_id: int) -> dict | None:
+    prev, nxt, related = _links(conn)
+    rows = _series_rows(conn, Series.id == series_id)
+    if not rows:
+        return None
+    detail = series_dict(rows[0], _members(conn, [series_id]).get(series_id, []), prev, nxt, related)
+    detail["patch_details"] = patch_dicts(conn, [series_id])
+    chain, cursor, seen = [], series_id, set()
+    while cursor in prev and cursor not in seen:
+        seen.add(cursor)
+        cursor = prev[cursor]["series"]
+    seen = set()
+    while cursor is not None and cursor not in seen:
+        seen.add(cursor)
+        chain.append(cursor)
+        cursor = nxt.get(cursor, {}).get("series")
+    detail["versions"] = chain
+    return detail

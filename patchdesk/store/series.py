@@ -1,0 +1,269 @@
+"""Series, lineage links and patch states in the store, kept incremental.
+
+Series membership depends only on one sender's submissions (a series is
+one person's send), and version links only join series of one sender.  So
+when new submissions arrive, everything of their senders is loaded,
+re-assembled and re-linked with the pure stages, and written back; the
+rest of the archive is not touched.  Related links (other senders) are
+found through the files the new series touch.
+
+Series ids stay stable: a recomputed series keeps the id of the stored
+series with the same anchor, else of the one it shares most messages with.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from ..series.assemble import SeriesDraft, Submission as Draftable, assemble
+from ..versions.lineage import Lineage, SeriesInfo, link_series
+from ..versions.similarity import PatchInfo
+from .messages import bulk_insert, chunks, lookup
+from .schema import Message, PatchLink, Series, SeriesLink, Submission, ThreadNode
+
+ASSEMBLED = ("patch", "cover", "pull")
+
+
+def pack_lines(lines: Iterable[int]) -> bytes:
+    packed = array("q", sorted(lines))
+    if packed.itemsize == 8 and array("h", [1]).tobytes()[0] == 1:
+        packed.byteswap()  # stored big-endian, whatever the machine
+    return packed.tobytes()
+
+
+def unpack_lines(data: bytes) -> frozenset[int]:
+    packed = array("q")
+    packed.frombytes(data or b"")
+    if array("h", [1]).tobytes()[0] == 1:
+        packed.byteswap()
+    return frozenset(packed)
+
+
+def _load(conn: Connection, senders: set[str]):
+    """Every assembled submission of ``senders`` with thread parent and date."""
+    query = (select(*Submission.__table__.columns, Message.date, Message.from_addr,
+                    Message.from_name, ThreadNode.parent)
+             .join(Message, Message.id == Submission.message_id)
+             .join(ThreadNode, ThreadNode.msgid == Submission.msgid, isouter=True)
+             .where(Submission.kind.in_(ASSEMBLED)))
+    rows = []
+    for part in chunks(sorted(senders), 500):
+        rows.extend(conn.execute(query.where(Message.from_addr.in_(part))).all())
+    return rows
+
+
+def _drafts(rows) -> tuple[list[SeriesDraft], dict[str, tuple]]:
+    subs, info = [], {}
+    for sub in rows:
+        date, addr, name, parent = sub.date, sub.from_addr, sub.from_name, sub.parent
+        if date is None:
+            continue
+        subs.append(Draftable(sub.msgid, parent, date, addr, sub.kind, sub.name,
+                              (sub.version_major, sub.version_minor), sub.counter, sub.total,
+                              sub.rfc, sub.resend))
+        info[sub.msgid] = (sub, date, name, parent)
+    return assemble(subs), info
+
+
+def _match_ids(conn: Connection, senders: set[str], drafts: list[SeriesDraft]) -> dict[int, int]:
+    """draft index -> existing series id, by anchor then by shared members."""
+    existing = {}
+    for part in chunks(sorted(senders), 500):
+        for sid, anchor in conn.execute(select(Series.id, Series.anchor).where(Series.sender.in_(part))):
+            existing[sid] = anchor
+    if not existing:
+        return {}
+    members: dict[int, set[str]] = defaultdict(set)
+    for sid, msgid in lookup(conn, Submission.series_id, list(existing), Submission.msgid):
+        members[sid].add(msgid)
+    by_anchor = {anchor: sid for sid, anchor in existing.items()}
+    taken: set[int] = set()
+    matched: dict[int, int] = {}
+    for i, draft in enumerate(drafts):
+        sid = by_anchor.get(draft.anchor)
+        if sid is not None and sid not in taken:
+            matched[i] = sid
+            taken.add(sid)
+    for i, draft in enumerate(drafts):
+        if i in matched:
+            continue
+        ids = {m.msgid for m in draft.members}
+        best = max(((len(ids & members[sid]), sid) for sid in existing if sid not in taken), default=(0, 0))
+        if best[0]:
+            matched[i] = best[1]
+            taken.add(best[1])
+    return matched
+
+
+def _series_row(draft: SeriesDraft, info: dict[str, tuple]) -> dict:
+    cover = draft.cover
+    first = draft.members[0]
+    return {
+        "anchor": draft.anchor, "name": draft.name,
+        "version_major": draft.version[0], "version_minor": draft.version[1],
+        "sender": draft.sender, "submitter": info[first.msgid][2] or draft.sender,
+        "cover_msgid": cover.msgid if cover else None, "total": draft.total,
+        "complete": not draft.missing, "missing": json.dumps(draft.missing),
+        "extra": json.dumps(draft.extra), "rfc": any(m.rfc for m in draft.members),
+        "first_date": draft.first_date, "last_date": max(m.date for m in draft.members),
+        "state": "new",
+    }
+
+
+def _write_series(conn: Connection, senders: set[str], drafts, info) -> dict[int, int]:
+    """Store drafts; return draft index -> series id."""
+    matched = _match_ids(conn, senders, drafts)
+    ids: dict[int, int] = {}
+    for i, draft in enumerate(drafts):
+        row = _series_row(draft, info)
+        if i in matched:
+            conn.execute(update(Series).where(Series.id == matched[i]).values(**row))
+            ids[i] = matched[i]
+        else:
+            ids[i] = conn.execute(Series.__table__.insert().values(**row)).inserted_primary_key[0]
+    keep = set(ids.values())
+    stale = [sid for sid in _series_of(conn, senders) if sid not in keep]
+    _unlink(conn, sorted(keep), stale)
+    for part in chunks(stale):
+        conn.execute(update(Submission).where(Submission.series_id.in_(part)).values(series_id=None))
+        conn.execute(delete(Series).where(Series.id.in_(part)))
+    placed = [{"m": m.msgid, "s": ids[i], "n": n} for i, d in enumerate(drafts) for n, m in d.patches]
+    placed += [{"m": d.cover.msgid, "s": ids[i], "n": 0} for i, d in enumerate(drafts) if d.cover]
+    if placed:
+        conn.execute(update(Submission).where(Submission.msgid == bindparam("m"))
+                     .values(series_id=bindparam("s"), number=bindparam("n")), placed)
+    return ids
+
+
+def _series_of(conn: Connection, senders: set[str]) -> list[int]:
+    out = []
+    for part in chunks(sorted(senders), 500):
+        out.extend(conn.execute(select(Series.id).where(Series.sender.in_(part))).scalars())
+    return out
+
+
+def _unlink(conn: Connection, recomputed: list[int], stale: list[int]) -> None:
+    """Drop links that will be recomputed: version links touching these
+    series, related links between two of them, and any link to a series
+    that no longer exists.  Related links to untouched series stay."""
+    every = recomputed + stale
+    for part in chunks(every):
+        conn.execute(delete(SeriesLink).where(
+            (SeriesLink.kind == "version") & (SeriesLink.newer_id.in_(part) | SeriesLink.older_id.in_(part))))
+    for part in chunks(stale):
+        conn.execute(delete(SeriesLink).where(SeriesLink.newer_id.in_(part) | SeriesLink.older_id.in_(part)))
+    inside = set(recomputed)
+    rows = conn.execute(select(SeriesLink.id, SeriesLink.older_id, SeriesLink.newer_id)
+                        .where(SeriesLink.kind == "related")).all() if inside else []
+    doomed = [r.id for r in rows if r.older_id in inside and r.newer_id in inside]
+    for part in chunks(doomed):
+        conn.execute(delete(SeriesLink).where(SeriesLink.id.in_(part)))
+
+
+def _info(drafts, ids, info) -> list[SeriesInfo]:
+    out = []
+    for i, draft in enumerate(drafts):
+        members = frozenset(m.msgid for m in draft.members)
+        patches, mentions, change_ids, supersedes, replies_to = [], set(), set(), set(), set()
+        for number, member in draft.patches:
+            sub = info[member.msgid][0]
+            patches.append(PatchInfo(member.msgid, number, member.name, member.sender, member.date,
+                                     sub.patch_id, frozenset(filter(None, sub.paths.split("\n"))),
+                                     unpack_lines(sub.lines)))
+        for member in draft.members:
+            sub, _, _, parent = info[member.msgid]
+            meta = json.loads(sub.meta or "{}")
+            change_ids.update(meta.get("change-id", ()))
+            supersedes.update(v.strip("<>") for v in meta.get("supersedes", ()))
+            mentions.update(sub.mentions.split())
+            if parent and parent not in members:
+                replies_to.add(parent)
+        out.append(SeriesInfo(ids[i], draft.name, draft.sender, draft.version, draft.first_date,
+                              tuple(patches), members, frozenset(replies_to), frozenset(mentions),
+                              frozenset(change_ids), frozenset(supersedes)))
+    return out
+
+
+def _write_links(conn: Connection, lineage: Lineage, msgids: set[str]) -> None:
+    for part in chunks(sorted(msgids)):
+        conn.execute(delete(PatchLink).where(PatchLink.newer_msgid.in_(part) | PatchLink.older_msgid.in_(part)))
+    bulk_insert(conn, SeriesLink.__table__, [
+        {"older_id": link.older, "newer_id": link.newer, "kind": link.kind,
+         "confidence": link.confidence, "evidence": link.evidence} for link in lineage.series])
+    bulk_insert(conn, PatchLink.__table__, [
+        {"older_msgid": link.older, "newer_msgid": link.newer, "kind": link.kind,
+         "confidence": link.confidence, "evidence": link.evidence} for link in lineage.patches])
+
+
+def _states(conn: Connection, infos: list[SeriesInfo], lineage: Lineage) -> None:
+    """``superseded`` for patches with a successor and series with a full next version."""
+    replaced = {link.older for link in lineage.patches if link.kind in ("version", "split", "merge")}
+    by_key = {s.key: s for s in infos}
+    done = set()
+    for link in lineage.series:
+        if link.kind != "version":
+            continue
+        old, new = by_key[link.older], by_key[link.newer]
+        if new.version[1] == 0 or len(new.patches) >= len(old.patches):
+            done.add(old.key)
+    series_rows = [{"k": s.key, "st": "superseded" if s.key in done else "new"} for s in infos]
+    patch_rows = [{"m": p.msgid, "st": "superseded" if (p.msgid in replaced or s.key in done) else "new"}
+                  for s in infos for p in s.patches]
+    if series_rows:
+        conn.execute(update(Series).where(Series.id == bindparam("k")).values(state=bindparam("st")),
+                     series_rows)
+    if patch_rows:
+        conn.execute(update(Submission).where(Submission.msgid == bindparam("m"))
+                     .values(state=bindparam("st")), patch_rows)
+
+
+def update_series(conn: Connection, senders: set[str]) -> int:
+    """Re-assemble and re-link everything of ``senders``; return series count."""
+    senders = {s for s in senders if s}
+    if not senders:
+        return 0
+    drafts, info = _drafts(_load(conn, senders))
+    ids = _write_series(conn, senders, drafts, info)
+    infos = _info(drafts, ids, info)
+    lineage = link_series(infos)
+    _write_links(conn, lineage, set(info))
+    _states(conn, infos, lineage)
+    return len(drafts)
+
+
+def all_senders(conn: Connection) -> set[str]:
+    query = (select(Message.from_addr).join(Submission, Submission.message_id == Message.id)
+             .where(Submission.kind.in_(ASSEMBLED)).distinct())
+    return set(conn.execute(query).scalars())
+
+
+def load_series_info(conn: Connection, series_id: int) -> SeriesInfo | None:
+    """A stored series as lineage sees it (for interdiff and checks)."""
+    row = conn.execute(select(Series).where(Series.id == series_id)).first()
+    if row is None:
+        return None
+    query = (select(Submission.msgid, Submission.number, Submission.name, Submission.patch_id,
+                    Submission.paths, Submission.lines, Message.from_addr, Message.date)
+             .join(Message, Message.id == Submission.message_id)
+             .where(Submission.series_id == series_id, Submission.kind.in_(("patch", "pull")))
+             .order_by(Submission.number, Message.date))
+    patches = tuple(PatchInfo(r.msgid, r.number or 1, r.name, r.from_addr, r.date, r.patch_id,
+                              frozenset(filter(None, r.paths.split("\n"))), unpack_lines(r.lines))
+                    for r in conn.execute(query))
+    members = frozenset(p.msgid for p in patches) | ({row.cover_msgid} if row.cover_msgid else set())
+    return SeriesInfo(row.id, row.name, row.sender, (row.version_major, row.version_minor),
+                      row.first_date, patches, members)
+
+
+def raw_of(conn: Connection, msgids: Iterable[str]) -> dict[str, tuple[bytes, str]]:
+    """Raw bytes and format of messages by Message-ID (first stored wins)."""
+    from .messages import decompress
+    out: dict[str, tuple[bytes, str]] = {}
+    for msgid, raw, fmt in lookup(conn, Message.msgid, msgids, Message.raw, Message.format):
+        out.setdefault(msgid, (decompress(raw), fmt))
+    return out
