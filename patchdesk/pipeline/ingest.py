@@ -32,7 +32,7 @@ from ..sources import discover
 from ..store import messages as store
 from ..store.messages import bulk_insert
 from ..store.schema import Submission, SubmissionPath
-from ..store.series import update_series
+from ..store.series import mark_dirty, refresh_dirty
 from ..store.threads import thread_input, update_threads
 from .prepare import Prepared, Preparer, default_jobs
 
@@ -125,8 +125,7 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
         listed_ids = list(store.ids_by_hash(conn, listed).values()) if listed else []
         store.add_to_list(conn, list(ids.values()) + listed_ids + list(by_fingerprint.values()), list_id)
     update_threads(conn, [thread_input(r["msgid"], r["refs"], r["date"]) for r in rows])
-    senders = {r["from_addr"] for r in rows if r["raw_hash"] in submissions}
-    update_series(conn, senders)
+    mark_dirty(conn, {r["from_addr"] for r in rows if r["raw_hash"] in submissions})
 
 
 def _store_submissions(conn: Connection, submissions: dict[str, dict], ids: dict[str, int]) -> None:
@@ -216,5 +215,6 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
                 summary.missing += getattr(source, "missing", 0)
     finally:
         preparer.close()
+    refresh_dirty(engine)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -207,3 +207,14 @@ class PatchLink(Base):
     kind: Mapped[str] = mapped_column(String(12))
     confidence: Mapped[float] = mapped_column(Float)
     evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class DirtySender(Base):
+    """Senders whose series must be recomputed (an outbox, see store.series).
+
+    Written in the same transaction as the messages that made them dirty,
+    so a killed ingest leaves a to-do list, never stale series.
+    """
+
+    __tablename__ = "dirty_senders"
+    sender: Mapped[str] = mapped_column(Text, primary_key=True)

@@ -1,5 +1,10 @@
 """Series, lineage links and patch states in the store, kept incremental.
 
+Ingest marks the senders of new submissions dirty in the batch's own
+transaction; ``refresh_dirty`` then recomputes their series once per run
+(not once per batch), and a run killed in between leaves the dirty list
+for the next run to finish.
+
 Series membership depends only on one sender's submissions (a series is
 one person's send), and version links only join series of one sender.  So
 when new submissions arrive, everything of their senders is loaded,
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import json
 from array import array
+from datetime import datetime, timezone
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -23,8 +29,8 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from ..series.assemble import SeriesDraft, Submission as Draftable, assemble
 from ..versions.lineage import Lineage, SeriesInfo, link_series
 from ..versions.similarity import PatchInfo
-from .messages import bulk_insert, chunks, lookup
-from .schema import Message, PatchLink, Series, SeriesLink, Submission, ThreadNode
+from .messages import bulk_insert, chunks, insert_ignore, lookup
+from .schema import DirtySender, Message, PatchLink, Series, SeriesLink, Submission, ThreadNode
 
 ASSEMBLED = ("patch", "cover", "pull")
 
@@ -116,16 +122,29 @@ def _series_row(draft: SeriesDraft, info: dict[str, tuple]) -> dict:
 
 
 def _write_series(conn: Connection, senders: set[str], drafts, info) -> dict[int, int]:
-    """Store drafts; return draft index -> series id."""
+    """Store drafts; return draft index -> series id.  Unchanged rows are
+    not rewritten: most of a sender's series stay as they were."""
     matched = _match_ids(conn, senders, drafts)
+    columns = [c for c in Series.__table__.columns if c.name != "id"]
+    current = {}
+    for part in chunks(sorted(set(matched.values()))):
+        for row in conn.execute(select(Series.id, *columns).where(Series.id.in_(part))):
+            current[row.id] = {c.name: getattr(row, c.name) for c in columns}
     ids: dict[int, int] = {}
+    changed, fresh = [], {}
     for i, draft in enumerate(drafts):
         row = _series_row(draft, info)
         if i in matched:
-            conn.execute(update(Series).where(Series.id == matched[i]).values(**row))
             ids[i] = matched[i]
+            old = current.get(matched[i], {})
+            if any(_differs(old.get(k), v) for k, v in row.items() if k != "state"):
+                changed.append({**row, "_id": matched[i]})
         else:
-            ids[i] = conn.execute(Series.__table__.insert().values(**row)).inserted_primary_key[0]
+            fresh[i] = row
+    ids.update(_insert_series(conn, fresh, set(_series_of(conn, senders))))
+    if changed:
+        conn.execute(update(Series).where(Series.id == bindparam("_id"))
+                     .values({k: bindparam(k) for k in changed[0] if k != "_id"}), changed)
     keep = set(ids.values())
     stale = [sid for sid in _series_of(conn, senders) if sid not in keep]
     _unlink(conn, sorted(keep), stale)
@@ -138,6 +157,27 @@ def _write_series(conn: Connection, senders: set[str], drafts, info) -> dict[int
         conn.execute(update(Submission).where(Submission.msgid == bindparam("m"))
                      .values(series_id=bindparam("s"), number=bindparam("n")), placed)
     return ids
+
+
+def _insert_series(conn: Connection, rows: dict[int, dict], existing: set[int]) -> dict[int, int]:
+    """Bulk-insert new series rows; read their ids back by (anchor, sender)."""
+    if not rows:
+        return {}
+    bulk_insert(conn, Series.__table__, list(rows.values()))
+    found: dict[tuple[str, str], int] = {}
+    for anchor, sid, sender in lookup(conn, Series.anchor, [r["anchor"] for r in rows.values()],
+                                      Series.id, Series.sender):
+        if sid not in existing:
+            key = (anchor, sender)
+            found[key] = max(sid, found.get(key, 0))
+    return {i: found[(row["anchor"], row["sender"])] for i, row in rows.items()}
+
+
+def _differs(old, new) -> bool:
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        return old.replace(tzinfo=None) != new.astimezone(timezone.utc).replace(tzinfo=None) \
+            if new.tzinfo else old.replace(tzinfo=None) != new
+    return old != new
 
 
 def _series_of(conn: Connection, senders: set[str]) -> list[int]:
@@ -234,6 +274,24 @@ def update_series(conn: Connection, senders: set[str]) -> int:
     _write_links(conn, lineage, set(info))
     _states(conn, infos, lineage)
     return len(drafts)
+
+
+def mark_dirty(conn: Connection, senders: Iterable[str]) -> None:
+    insert_ignore(conn, DirtySender.__table__, [{"sender": s} for s in set(senders) if s])
+
+
+def refresh_dirty(engine, chunk: int = 200) -> int:
+    """Recompute series for every dirty sender, a chunk per transaction."""
+    total = 0
+    while True:
+        with engine.begin() as conn:
+            senders = set(conn.execute(select(DirtySender.sender).order_by(DirtySender.sender)
+                                       .limit(chunk)).scalars())
+            if not senders:
+                return total
+            total += update_series(conn, senders)
+            for part in chunks(sorted(senders)):
+                conn.execute(delete(DirtySender).where(DirtySender.sender.in_(part)))
 
 
 def all_senders(conn: Connection) -> set[str]:

@@ -150,12 +150,18 @@ def link_series(series: list[SeriesInfo]) -> Lineage:
     """Version and related links among ``series`` (any order)."""
     ordered = sorted(series, key=lambda s: (s.date, s.key))
     candidates = _candidates(ordered)
+    content = {s.key: frozenset().union(*(p.lines for p in s.patches)) for s in ordered}
     result = Lineage()
     has_next: set[int] = set()
     for new in ordered:
         best = None
         for old in candidates[new.key]:
             if old.key in has_next:
+                continue
+            # cheap filter first: no shared line, no similar name and no
+            # explicit link is never a version (patch pairing needs one of them)
+            if (content[old.key].isdisjoint(content[new.key]) and not _explicit(old, new)
+                    and name_similarity(old.name, new.name) < 0.6):
                 continue
             score, why, links = score_series(old, new)
             if score >= SERIES_THRESHOLD and (best is None or (score, old.date) > (best[0], best[1].date)):
