@@ -68,6 +68,9 @@ class ParsedMessage:
     fingerprint: str
     attachments: tuple[Attachment, ...] = ()
     flags: tuple[str, ...] = field(default=())
+    #: Series metadata sent as mail headers (``Depends-on:``, ``Supersedes:``,
+    #: ``Change-Id:``), as (lower-case name, value) pairs.
+    meta_headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def parent(self) -> str | None:

@@ -91,3 +91,19 @@ def test_cli_series_show_interdiff_export(tmp_path):
     assert {"msgid", "series", "number", "subject", "author", "state", "supersedes", "superseded_by",
             "related", "trailers", "verdicts", "applied"} <= set(doc["patches"][0])
     assert not any(p["msgid"].startswith("<") for p in doc["patches"])
+
+
+def test_supersedes_header_links_versions_with_nothing_else_in_common(engine, tmp_path):
+    from mailgen import make_mail, mbox, patch_body
+    v1 = make_mail("old@x", "[PATCH] gpio: fix the thing", date="Mon, 02 Nov 2026 10:00:00 +0000",
+                   body=patch_body("Fix it.", "drivers/gpio/a.c", "return foo(1);", "return foo(2);"))
+    v2 = make_mail("new@x", "[PATCH] pinctrl: rework a completely different area",
+                   date="Mon, 09 Nov 2026 10:00:00 +0000", extra="Supersedes: <old@x>",
+                   body=patch_body("Other.", "drivers/pinctrl/b.c", "bar(1);", "bar(2);"))
+    (tmp_path / "s.mbox").write_bytes(mbox([v1, v2]))
+    ingest(engine, [tmp_path / "s.mbox"])
+    with engine.connect() as conn:
+        doc = export(conn)
+    old, new = sorted(doc["series"], key=lambda s: s["date"])
+    assert (old["next"], new["previous"], old["state"]) == (new["id"], old["id"], "superseded")
+    assert "Supersedes" in new["previous_evidence"]["evidence"]

@@ -58,6 +58,10 @@ def looks_like_headers(block: bytes) -> bool:
 _FOLD = re.compile(rb"\r?\n[ \t]*")
 
 
+#: Series metadata some tools send as headers rather than in the body.
+META_HEADERS = ("depends-on", "supersedes", "change-id", "x-change-id")
+
+
 class HeaderBlock:
     """Fields of a header block, found by name on demand.
 

@@ -8,11 +8,13 @@ else is repaired and the repair is named in ``flags``.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from ..model import ParsedMessage, RawMail, Unreadable
 from . import hypermail
 from .body import mime_body, simple_body
 from .headers import (
+    META_HEADERS,
     clean_references,
     decode_header,
     looks_like_headers,
@@ -85,8 +87,11 @@ def parse(mail: RawMail) -> ParsedMessage:
             raise Unreadable(f"MIME structure unreadable: {type(exc).__name__}: {exc}") from None
     else:
         body, attachments = simple_body(payload, ctype, cte, flags), ()
-    return _build(header, flags, body, attachments,
-                  lambda name: [decode_header(v)[0] for v in raw_headers.get(name, [])])
+    parsed = _build(header, flags, body, attachments,
+                    lambda name: [decode_header(v)[0] for v in raw_headers.get(name, [])])
+    meta = tuple((name.removeprefix("x-"), decode_header(value)[0][:1000])
+                 for name in META_HEADERS for value in raw_headers.get(name, []))
+    return replace(parsed, meta_headers=meta) if meta else parsed
 
 
 def _build(header, flags, body, attachments, all_values) -> ParsedMessage:

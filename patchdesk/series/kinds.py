@@ -92,15 +92,20 @@ def _mentions(text: str, own: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _from_body(kind: str, subject: Subject, body: PatchBody, own: str, text: str) -> Features:
+def _from_body(kind: str, subject: Subject, body: PatchBody, own: str, text: str,
+               meta_headers: tuple[tuple[str, str], ...] = ()) -> Features:
     diff = body.diff
+    meta = {k: tuple(v) for k, v in body.meta.items()}
+    for name, value in meta_headers:
+        values = value.split() if name != "change-id" else [value.strip()]
+        meta[name] = tuple(dict.fromkeys(meta.get(name, ()) + tuple(values)))
     return Features(
         kind=kind, subject=subject,
         patch_id=patch_id(diff) if diff and diff.files else "",
         paths=diff.paths if diff else (),
         added=diff.added if diff else 0, removed=diff.removed if diff else 0,
         lines=content_lines(diff) if diff else frozenset(),
-        trailers=body.trailers, meta=body.meta,
+        trailers=body.trailers, meta=meta,
         mentions=_mentions(text, own) if kind in ("cover", "patch") else (),
         pull_url=body.pull.url if body.pull else "",
         pull_branch=body.pull.branch if body.pull else "",
@@ -127,4 +132,4 @@ def describe(message: ParsedMessage) -> Features:
         kind = "patch"
     else:
         kind = "other"
-    return _from_body(kind, subject, body, message.msgid, message.body)
+    return _from_body(kind, subject, body, message.msgid, message.body, message.meta_headers)
