@@ -15,8 +15,8 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	mkdir -p demo/out && rm -f $(DEMO) $(DEMO)-wal $(DEMO)-shm
 	$(PD) --db $(DEMO) ingest demo/demo.mbox --list frob-devel
-	$(PD) --db $(DEMO) threads --patches --limit 20
-	@echo "store: $(DEMO)   try: $(PD) --db $(DEMO) thread '<message-id>'"
+	$(PD) --db $(DEMO) series
+	@echo "store: $(DEMO)   try: $(PD) --db $(DEMO) show 9   or   $(PD) --db $(DEMO) interdiff 2 9"
 
 # Debian packages the tests use: public-inbox (real v2 archives) and git.
 system-deps:

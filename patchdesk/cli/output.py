@@ -8,7 +8,8 @@ from datetime import datetime
 
 from rich.console import Console
 
-console = Console()
+#: Piped output is not wrapped at 80 columns: tables stay one row per line.
+console = Console() if sys.stdout.isatty() else Console(width=200)
 err_console = Console(stderr=True)
 
 
