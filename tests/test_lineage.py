@@ -72,6 +72,7 @@ def test_same_work_by_another_sender_is_related_not_a_version():
                     sender="eve@x", day=1)
     result = link_series([mine, theirs])
     assert [(l.older, l.newer, l.kind) for l in result.series] == [(1, 2, "related")]
+    assert [(l.older, l.newer, l.kind) for l in result.patches] == [("a1", "t1", "related")]
 
 
 def test_chain_of_three_versions_links_neighbours():

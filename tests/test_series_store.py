@@ -107,3 +107,24 @@ def test_supersedes_header_links_versions_with_nothing_else_in_common(engine, tm
     old, new = sorted(doc["series"], key=lambda s: s["date"])
     assert (old["next"], new["previous"], old["state"]) == (new["id"], old["id"], "superseded")
     assert "Supersedes" in new["previous_evidence"]["evidence"]
+
+
+def test_related_work_by_another_sender_found_incrementally(engine, tmp_path):
+    """Eve reposts Ada's change a week later, in a separate ingest."""
+    from mailgen import make_mail, mbox, patch_body
+    body = patch_body("Fix it.", "drivers/gpio/a.c", "return foo(1);", "return foo(2);")
+    ada = make_mail("ada@x", "[PATCH] gpio: fix foo", date="Mon, 02 Nov 2026 10:00:00 +0000", body=body)
+    eve = make_mail("eve@x", "[PATCH] gpio: a: pass 2 to foo", date="Mon, 09 Nov 2026 10:00:00 +0000",
+                    sender="Eve <eve@example.org>", body=body.replace("Fix it.", "Eve's take."))
+    for name, raw in (("a.mbox", ada), ("e.mbox", eve)):
+        (tmp_path / name).write_bytes(mbox([raw]))
+        ingest(engine, [tmp_path / name])
+    with engine.connect() as conn:
+        doc = export(conn)
+    first, second = sorted(doc["series"], key=lambda s: s["date"])
+    assert first["next"] is None and first["state"] == "new"
+    assert [r["series"] for r in first["related"]] == [second["id"]]
+    assert [r["series"] for r in second["related"]] == [first["id"]]
+    patches = {p["msgid"]: p for p in doc["patches"]}
+    assert patches["ada@x"]["related"] == ["eve@x"] and patches["eve@x"]["related"] == ["ada@x"]
+    assert patches["ada@x"]["state"] == "new" and patches["ada@x"]["superseded_by"] == []

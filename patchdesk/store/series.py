@@ -30,7 +30,8 @@ from ..series.assemble import SeriesDraft, Submission as Draftable, assemble
 from ..versions.lineage import Lineage, SeriesInfo, link_series
 from ..versions.similarity import PatchInfo
 from .messages import bulk_insert, chunks, insert_ignore, lookup
-from .schema import DirtySender, Message, PatchLink, Series, SeriesLink, Submission, ThreadNode
+from .schema import (DirtySender, Message, PatchLink, Series, SeriesLink, Submission, SubmissionPath,
+                     ThreadNode)
 
 ASSEMBLED = ("patch", "cover", "pull")
 
@@ -188,21 +189,33 @@ def _series_of(conn: Connection, senders: set[str]) -> list[int]:
 
 
 def _unlink(conn: Connection, recomputed: list[int], stale: list[int]) -> None:
-    """Drop links that will be recomputed: version links touching these
-    series, related links between two of them, and any link to a series
-    that no longer exists.  Related links to untouched series stay."""
-    every = recomputed + stale
-    for part in chunks(every):
-        conn.execute(delete(SeriesLink).where(
-            (SeriesLink.kind == "version") & (SeriesLink.newer_id.in_(part) | SeriesLink.older_id.in_(part))))
-    for part in chunks(stale):
+    """Drop every link touching these series: they are all recomputed
+    (related links against the neighbours that share their files)."""
+    for part in chunks(recomputed + stale):
         conn.execute(delete(SeriesLink).where(SeriesLink.newer_id.in_(part) | SeriesLink.older_id.in_(part)))
-    inside = set(recomputed)
-    rows = conn.execute(select(SeriesLink.id, SeriesLink.older_id, SeriesLink.newer_id)
-                        .where(SeriesLink.kind == "related")).all() if inside else []
-    doomed = [r.id for r in rows if r.older_id in inside and r.newer_id in inside]
-    for part in chunks(doomed):
-        conn.execute(delete(SeriesLink).where(SeriesLink.id.in_(part)))
+
+
+#: A path touched by more submissions than this (MAINTAINERS, Makefile)
+#: says nothing about two series doing the same work.
+_COMMON_PATH = 50
+_MAX_NEIGHBOURS = 300
+
+
+def _neighbours(conn: Connection, infos: list[SeriesInfo]) -> list[SeriesInfo]:
+    """Other senders' series touching the same (not too common) files."""
+    paths = set()
+    for s in infos:
+        for p in s.patches:
+            paths.update(p.paths)
+    by_path: dict[str, list[int]] = defaultdict(list)
+    for path, message_id in lookup(conn, SubmissionPath.path, paths, SubmissionPath.message_id):
+        by_path[path].append(message_id)
+    messages = {m for ids in by_path.values() if len(ids) <= _COMMON_PATH for m in ids}
+    own = {s.key for s in infos}
+    series_ids = {sid for _, sid in lookup(conn, Submission.message_id, messages, Submission.series_id)
+                  if sid is not None and sid not in own}
+    loaded = (load_series_info(conn, sid) for sid in sorted(series_ids, reverse=True)[:_MAX_NEIGHBOURS])
+    return [s for s in loaded if s is not None]
 
 
 def _info(drafts, ids, info) -> list[SeriesInfo]:
@@ -270,7 +283,7 @@ def update_series(conn: Connection, senders: set[str]) -> int:
     drafts, info = _drafts(_load(conn, senders))
     ids = _write_series(conn, senders, drafts, info)
     infos = _info(drafts, ids, info)
-    lineage = link_series(infos)
+    lineage = link_series(infos, neighbours=_neighbours(conn, infos))
     _write_links(conn, lineage, set(info))
     _states(conn, infos, lineage)
     return len(drafts)

@@ -32,6 +32,9 @@ PATCH_THRESHOLD = 0.5
 #: A piece must carry this share of its lines from the patch it came from.
 SPLIT_CONTAINMENT = 0.6
 RELATED_CONTAINMENT = 0.6
+#: A changed line found in more series than this is too common to suggest
+#: that two series do the same work.
+_COMMON_LINE = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +149,12 @@ def _candidates(series: list[SeriesInfo]) -> dict[int, list[SeriesInfo]]:
             for s in series}
 
 
-def link_series(series: list[SeriesInfo]) -> Lineage:
-    """Version and related links among ``series`` (any order)."""
+def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> Lineage:
+    """Version and related links among ``series`` (any order).
+
+    ``neighbours`` are other senders' series that only take part in
+    related links (with at least one side in ``series``).
+    """
     ordered = sorted(series, key=lambda s: (s.date, s.key))
     candidates = _candidates(ordered)
     content = {s.key: frozenset().union(*(p.lines for p in s.patches)) for s in ordered}
@@ -171,31 +178,39 @@ def link_series(series: list[SeriesInfo]) -> Lineage:
             has_next.add(old.key)
             result.series.append(Link(old.key, new.key, "version", round(score, 3), why))
             result.patches.extend(links)
-    result.series.extend(_related(ordered, result))
+    own = {s.key for s in series}
+    everyone = sorted({s.key: s for s in [*series, *neighbours]}.values(), key=lambda s: (s.date, s.key))
+    for link, pair in _related(everyone, result):
+        if link.older in own or link.newer in own:
+            result.series.append(link)
+            result.patches.append(pair)
     return result
 
 
-def _related(ordered: list[SeriesInfo], found: Lineage) -> list[Link]:
-    """Series by different senders sharing most of a patch's changed lines."""
+def _related(ordered: list[SeriesInfo], found: Lineage) -> list[tuple[Link, Link]]:
+    """Series by different senders sharing most of a patch's changed lines,
+    each with the patch pair that shares the most."""
     by_line: dict[int, set[int]] = defaultdict(set)
     for index, s in enumerate(ordered):
         for p in s.patches:
-            for h in list(p.lines)[:64]:
+            for h in sorted(p.lines)[:64]:
                 by_line[h].add(index)
     linked = {(link.older, link.newer) for link in found.series}
     out = []
     for index, new in enumerate(ordered):
         near = set()
         for p in new.patches:
-            for h in list(p.lines)[:64]:
-                near.update(i for i in by_line[h] if i < index)
+            for h in sorted(p.lines)[:64]:
+                if len(by_line[h]) <= _COMMON_LINE:  # "return 0;"-like lines say nothing
+                    near.update(i for i in by_line[h] if i < index)
         for i in sorted(near):
             old = ordered[i]
             if old.sender == new.sender or (old.key, new.key) in linked:
                 continue
-            best = max((overlap(a, b).newer_in_older for a in old.patches for b in new.patches),
-                       default=0.0)
+            best, a, b = max(((overlap(a, b).newer_in_older, a.msgid, b.msgid)
+                              for a in old.patches for b in new.patches), default=(0.0, "", ""))
             if best >= RELATED_CONTAINMENT:
-                out.append(Link(old.key, new.key, "related", round(best, 3),
-                                f"another sender's patch shares {best:.0%} of its changed lines"))
+                why = f"another sender's patch shares {best:.0%} of its changed lines"
+                out.append((Link(old.key, new.key, "related", round(best, 3), why),
+                            Link(a, b, "related", round(best, 3), why)))
     return out
