@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import func, select
 
 from patchdesk.store.db import open_engine
+from patchdesk.store.queries import export
 from patchdesk.store.schema import Message, ThreadNode
 
-from mailgen import make_mail, mbox
+from mailgen import make_mail, mbox, patch_body
 
 
 def _archive(n: int) -> bytes:
@@ -26,8 +27,10 @@ def _archive(n: int) -> bytes:
     for i in range(n):
         series = i // 10
         refs = (f"s{series}-0@x",) if i % 10 else ()
+        body = patch_body(f"Change {i}.\n" + "More words.\n" * 40, f"src/f{i % 37}.c",
+                          f"return old_{i}();", f"return new_{i}();")
         raws.append(make_mail(f"s{series}-{i % 10}@x", f"[PATCH {i % 10}/9] frob: part {i}",
-                              refs=refs, body=f"change {i}\n" + "+line\n" * 200))
+                              refs=refs, body=body, sender=f"Dev {series % 50} <dev{series % 50}@x>"))
     return mbox(raws)
 
 
@@ -39,10 +42,13 @@ def _ingest(db, path, *extra):
 def _state(db):
     engine = open_engine(str(db))
     with engine.connect() as conn:
+        doc = export(conn)
         state = (
             conn.execute(select(func.count()).select_from(Message)).scalar_one(),
             conn.execute(select(func.count(func.distinct(Message.msgid)))).scalar_one(),
             sorted(conn.execute(select(ThreadNode.msgid, ThreadNode.parent, ThreadNode.root))),
+            sorted((tuple(s["patches"]), s["cover"], s["state"]) for s in doc["series"]),
+            sorted((p["msgid"], p["state"], tuple(p["superseded_by"])) for p in doc["patches"]),
         )
     engine.dispose()
     return state
@@ -55,7 +61,7 @@ def test_sigkill_during_ingest_loses_and_duplicates_nothing(tmp_path):
     clean = tmp_path / "clean.db"
     assert _ingest(clean, path).wait() == 0
     expected = _state(clean)
-    assert expected[0] == 12000
+    assert expected[0] == 12000 and len(expected[3]) == 1200
 
     db = tmp_path / "killed.db"
     rng = random.Random(7)
