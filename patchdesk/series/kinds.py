@@ -50,29 +50,31 @@ class Features:
     pull_branch: str = ""
 
 
+_NO_SPACE = str.maketrans("", "", " \t\r\f\v")
+
+
+def _prefix(path: str, sign: str) -> int:
+    """The high 31 bits: which file and which side (added/removed)."""
+    return (zlib.crc32(f"{path}\0{sign}".encode("utf-8", "surrogatepass")) & 0x7FFFFFFF) << 32
+
+
 def line_hash(path: str, sign: str, text: str) -> int:
-    """A stable signed 64-bit hash of one changed line (CRC-32 and Adler-32:
-    C speed, and collisions only blur a similarity score)."""
-    return _line_hash(zlib.crc32(f"{path}\0{sign}\0".encode("utf-8", "surrogatepass")), text)
-
-
-def _line_hash(seed: int, text: str) -> int:
-    data = text.encode("utf-8", "surrogatepass")
-    value = (zlib.crc32(data, seed) << 32) | zlib.adler32(data, seed & 0xFFFF or 1)
-    return value - (1 << 64) if value >= 1 << 63 else value
+    """A stable 63-bit hash of one changed line, whitespace removed: CRC-32s
+    at C speed; a collision only blurs a similarity score."""
+    return _prefix(path, sign) | zlib.crc32(text.translate(_NO_SPACE).encode("utf-8", "surrogatepass"))
 
 
 def content_lines(diff: Diff) -> frozenset[int]:
-    """Hashes of the meaningful changed lines, whitespace-normalised."""
+    """Hashes of the meaningful changed lines (whitespace does not count)."""
     out = set()
-    seeds: dict[tuple[str, str], int] = {}
+    prefixes: dict[tuple[str, str], int] = {}
     for path, sign, text in diff.changed_lines():
-        squeezed = " ".join(text.split())
-        if len(squeezed) >= _MIN_LINE:
-            seed = seeds.get((path, sign))
-            if seed is None:
-                seed = seeds[(path, sign)] = zlib.crc32(f"{path}\0{sign}\0".encode("utf-8", "surrogatepass"))
-            out.add(_line_hash(seed, squeezed))
+        data = text.translate(_NO_SPACE)
+        if len(data) >= _MIN_LINE:
+            prefix = prefixes.get((path, sign))
+            if prefix is None:
+                prefix = prefixes[(path, sign)] = _prefix(path, sign)
+            out.add(prefix | zlib.crc32(data.encode("utf-8", "surrogatepass")))
     return frozenset(out)
 
 
@@ -106,7 +108,10 @@ def _from_body(kind: str, subject: Subject, body: PatchBody, own: str, text: str
         added=diff.added if diff else 0, removed=diff.removed if diff else 0,
         lines=content_lines(diff) if diff else frozenset(),
         trailers=body.trailers, meta=meta,
-        mentions=_mentions(text, own) if kind in ("cover", "patch") else (),
+        # links to earlier versions sit in the prose (cover, changelog notes),
+        # never in the diff: do not scan kilobytes of code for them
+        mentions=_mentions(text if diff is None else body.message + "\n" + body.notes, own)
+        if kind in ("cover", "patch") else (),
         pull_url=body.pull.url if body.pull else "",
         pull_branch=body.pull.branch if body.pull else "",
     )
