@@ -20,7 +20,7 @@ share most of a patch's changed lines are ``related``, never versions.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,6 +35,8 @@ RELATED_CONTAINMENT = 0.6
 #: A changed line found in more series than this is too common to suggest
 #: that two series do the same work.
 _COMMON_LINE = 50
+#: Sampled lines two series must share before their patches are compared.
+_MIN_SHARED = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,12 +200,15 @@ def _related(ordered: list[SeriesInfo], found: Lineage) -> list[tuple[Link, Link
     linked = {(link.older, link.newer) for link in found.series}
     out = []
     for index, new in enumerate(ordered):
-        near = set()
+        near: Counter[int] = Counter()
+        sampled = 0
         for p in new.patches:
             for h in sorted(p.lines)[:64]:
                 if len(by_line[h]) <= _COMMON_LINE:  # "return 0;"-like lines say nothing
+                    sampled += 1
                     near.update(i for i in by_line[h] if i < index)
-        for i in sorted(near):
+        needed = min(_MIN_SHARED, sampled)
+        for i in sorted(i for i, shared in near.items() if shared >= needed):
             old = ordered[i]
             if old.sender == new.sender or (old.key, new.key) in linked:
                 continue
