@@ -48,8 +48,10 @@ def run_ingest(db: Path, source: Path, jobs: int, *extra: str) -> tuple[dict, fl
     if jobs:
         cmd += ["--jobs", str(jobs)]
     started = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True).stdout
-    return json.loads(out), time.perf_counter() - started
+    done = subprocess.run(cmd, capture_output=True)
+    if done.returncode != 0:
+        sys.exit(f"ingest failed ({done.returncode}):\n{done.stderr.decode(errors='replace')[-3000:]}")
+    return json.loads(done.stdout), time.perf_counter() - started
 
 
 def main() -> None:

@@ -293,7 +293,7 @@ def mark_dirty(conn: Connection, senders: Iterable[str]) -> None:
     insert_ignore(conn, DirtySender.__table__, [{"sender": s} for s in set(senders) if s])
 
 
-def refresh_dirty(engine, chunk: int = 200) -> int:
+def refresh_dirty(engine, chunk: int = 50) -> int:
     """Recompute series for every dirty sender, a chunk per transaction."""
     total = 0
     while True:
