@@ -22,10 +22,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .similarity import PatchInfo, name_similarity, overlap, patch_score
 
+#: Without explicit evidence, an earlier series must be at most this old.
+IMPLICIT_WINDOW = timedelta(days=365)
+#: A "resend" (same or lower version) must be this alike, patch by patch.
+RESEND_CONTENT = 0.9
 #: Below this a link is not made (precision before recall).
 SERIES_THRESHOLD = 0.5
 PATCH_THRESHOLD = 0.5
@@ -92,22 +96,26 @@ def pair_patches(old: SeriesInfo, new: SeriesInfo) -> list[Link]:
                 scored.append((score, -abs(a.number - b.number), a.msgid, b.msgid, why))
     scored.sort(reverse=True)
     links: list[Link] = []
-    used_old: set[str] = set()
-    used_new: set[str] = set()
+    partner: dict[str, str] = {}
     for score, _, a, b, why in scored:
-        if a not in used_old and b not in used_new:
-            used_old.add(a)
-            used_new.add(b)
+        if a not in partner and b not in partner.values():
+            partner[a] = b
             links.append(Link(a, b, "version", round(score, 3), why))
-    links += _pieces(old, new, used_old, used_new)
-    return links
+    pieces = _pieces(old, new, partner)
+    replaced = {(link.older, link.newer) for link in pieces}
+    return [link for link in links if (link.older, link.newer) not in replaced] + pieces
 
 
-def _pieces(old: SeriesInfo, new: SeriesInfo, used_old: set[str], used_new: set[str]) -> list[Link]:
-    """Splits (one old patch -> several new) and merges (several -> one)."""
+def _pieces(old: SeriesInfo, new: SeriesInfo, partner: dict[str, str]) -> list[Link]:
+    """Splits (one old patch -> several new) and merges (several -> one).
+
+    A piece is a patch of the other side that is unpaired, or is this
+    patch's own one-to-one partner (the largest piece usually pairs first).
+    """
     out = []
+    paired_new = {b: a for a, b in partner.items()}
     for a in old.patches:
-        pieces = [b for b in new.patches if (b.msgid not in used_new or a.msgid not in used_old)
+        pieces = [b for b in new.patches if (b.msgid not in paired_new or partner.get(a.msgid) == b.msgid)
                   and overlap(a, b).newer_in_older >= SPLIT_CONTAINMENT]
         if len(pieces) >= 2:
             covered = len(a.lines & frozenset().union(*(b.lines for b in pieces))) / max(1, len(a.lines))
@@ -115,7 +123,7 @@ def _pieces(old: SeriesInfo, new: SeriesInfo, used_old: set[str], used_new: set[
                 out.append(Link(a.msgid, b.msgid, "split", round(0.6 + 0.4 * covered, 3),
                                 f"split into {len(pieces)} patches covering {covered:.0%} of it"))
     for b in new.patches:
-        pieces = [a for a in old.patches if (a.msgid not in used_old or b.msgid not in used_new)
+        pieces = [a for a in old.patches if (a.msgid not in partner or paired_new.get(b.msgid) == a.msgid)
                   and overlap(a, b).older_in_newer >= SPLIT_CONTAINMENT]
         if len(pieces) >= 2:
             for a in pieces:
@@ -124,21 +132,33 @@ def _pieces(old: SeriesInfo, new: SeriesInfo, used_old: set[str], used_new: set[
 
 
 def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Link]]:
-    """How likely ``new`` is the next version of ``old``; with patch links."""
+    """How likely ``new`` is the next version of ``old``; with patch links.
+
+    Content is the share of patches, on both sides, that pair up weighted
+    by how alike each pair is.  Without explicit evidence a link needs
+    real content in common; a series with the same or a lower version must
+    be a near-identical resend, and an old series more than a year older
+    is not considered.
+    """
     patch_links = pair_patches(old, new)
-    paired_new = {link.newer for link in patch_links}
-    paired_old = {link.older for link in patch_links}
-    content = 0.0
-    if old.patches and new.patches:
-        content = (len(paired_new) / len(new.patches) + len(paired_old) / len(old.patches)) / 2
-    names = name_similarity(old.name, new.name)
     explicit = _explicit(old, new)
     if explicit:
-        return max(0.95, content), explicit, patch_links
-    score = 0.55 * content + 0.45 * names
-    if new.version <= old.version and score < 0.8:
-        score *= 0.6  # same or lower version: only a near-identical resend counts
-    why = f"{len(paired_new)}/{len(new.patches)} patches pair up, names {names:.0%} alike"
+        return 0.95, explicit, patch_links
+    if new.date - old.date > IMPLICIT_WINDOW:
+        return 0.0, "more than a year apart", []
+    best_new: dict[str, float] = {}
+    best_old: dict[str, float] = {}
+    for link in patch_links:
+        best_new[link.newer] = max(best_new.get(link.newer, 0.0), link.confidence)
+        best_old[link.older] = max(best_old.get(link.older, 0.0), link.confidence)
+    content = 0.0
+    if old.patches and new.patches:
+        content = (sum(best_new.values()) / len(new.patches) + sum(best_old.values()) / len(old.patches)) / 2
+    names = name_similarity(old.name, new.name)
+    score = 0.7 * content + 0.3 * names if content >= 0.4 else 0.0
+    if new.version <= old.version and content < RESEND_CONTENT:
+        score = 0.0  # same or lower version: only a near-identical resend counts
+    why = f"{len(best_new)}/{len(new.patches)} patches pair up ({content:.0%} alike), names {names:.0%} alike"
     return score, why, patch_links
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import re
+
 from rapidfuzz import fuzz
 
 
@@ -42,11 +44,21 @@ def overlap(older: PatchInfo, newer: PatchInfo) -> Overlap:
     return Overlap(shared / union, shared / len(older.lines), shared / len(newer.lines), shared)
 
 
+_NUMBER = re.compile(r"\d+")
+
+
 def name_similarity(a: str, b: str) -> float:
-    """0..1; word order and repeated words matter little (token set ratio)."""
+    """0..1, by edit distance of the lower-cased names.
+
+    Names that differ in their numbers are siblings, not versions
+    ("Add epoll_wait05 test" / "...06...", "Git 2.17.1" / "2.17.4",
+    "Fedora 32" / "33"): they score 0.
+    """
     if not a or not b:
         return 0.0
-    return fuzz.token_set_ratio(a.lower(), b.lower()) / 100.0
+    if _NUMBER.findall(a) != _NUMBER.findall(b):
+        return 0.0
+    return fuzz.ratio(a.lower(), b.lower()) / 100.0
 
 
 def path_overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -66,6 +78,6 @@ def patch_score(older: PatchInfo, newer: PatchInfo) -> tuple[float, str]:
         score = 0.7 * content + 0.3 * names
         return score, f"{common.jaccard:.0%} of changed lines shared, subject {names:.0%} alike"
     paths = path_overlap(older.paths, newer.paths)
-    if paths and names >= 0.9:
-        return 0.55 + 0.3 * (names - 0.9) / 0.1 * paths, f"same files, subject {names:.0%} alike"
+    if paths == 1.0 and names >= 0.9:
+        return 0.5 + 0.3 * (names - 0.9) / 0.1, f"same files, subject {names:.0%} alike"
     return 0.4 * names * paths, f"subject {names:.0%} alike"
