@@ -49,6 +49,9 @@ def ingest_command(
         task = bar.add_task("reading", total=None)
 
         def progress(s: IngestSummary) -> None:
+            if s.stage == "series":
+                bar.update(task, description=f"{s.read:,} messages read; assembling series and versions")
+                return
             bar.update(task, description=f"{s.read:,} messages  {s.rate:,.0f} msg/s  "
                                          f"{s.quarantined} quarantined")
         try:

@@ -55,6 +55,8 @@ class IngestSummary:
     skipped_files: list[str] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    #: what the run is doing now ("reading", then "series"), for progress
+    stage: str = "reading"
 
     @property
     def balanced(self) -> bool:
@@ -215,6 +217,9 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
                 summary.missing += getattr(source, "missing", 0)
     finally:
         preparer.close()
+    summary.stage = "series"
+    if progress:
+        progress(summary)
     refresh_dirty(engine)
     summary.seconds = time.perf_counter() - started
     return summary
