@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 
 import zstandard
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, DateTime, func, select, update
 
 from .schema import MailingList, Message, MessageList, Quarantine, Source
 
@@ -67,11 +67,19 @@ def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
            f"VALUES ({', '.join([marker] * len(columns))})")
+    params = [tuple(row[c] for c in columns) for row in rows]
     if conn.dialect.name == "sqlite":
-        params = [tuple(_sqlite_value(row[c]) for c in columns) for row in rows]
-    else:
-        params = [tuple(row[c] for c in columns) for row in rows]
+        dated = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, DateTime)]
+        if dated:
+            params = [_convert(values, dated) for values in params]
     conn.exec_driver_sql(sql, params)
+
+
+def _convert(values: tuple, positions: list[int]) -> tuple:
+    out = list(values)
+    for i in positions:
+        out[i] = _sqlite_value(out[i])
+    return tuple(out)
 
 
 def insert_ignore(conn: Connection, table, rows: list[dict]) -> None:

@@ -20,6 +20,7 @@ share most of a patch's changed lines are ``related``, never versions.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -212,10 +213,11 @@ def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> 
 def _related(ordered: list[SeriesInfo], found: Lineage) -> list[tuple[Link, Link]]:
     """Series by different senders sharing most of a patch's changed lines,
     each with the patch pair that shares the most."""
+    sample = {p.msgid: heapq.nsmallest(64, p.lines) for s in ordered for p in s.patches}
     by_line: dict[int, set[int]] = defaultdict(set)
     for index, s in enumerate(ordered):
         for p in s.patches:
-            for h in sorted(p.lines)[:64]:
+            for h in sample[p.msgid]:
                 by_line[h].add(index)
     linked = {(link.older, link.newer) for link in found.series}
     out = []
@@ -223,7 +225,7 @@ def _related(ordered: list[SeriesInfo], found: Lineage) -> list[tuple[Link, Link
         near: Counter[int] = Counter()
         sampled = 0
         for p in new.patches:
-            for h in sorted(p.lines)[:64]:
+            for h in sample[p.msgid]:
                 if len(by_line[h]) <= _COMMON_LINE:  # "return 0;"-like lines say nothing
                     sampled += 1
                     near.update(i for i in by_line[h] if i < index)
