@@ -30,9 +30,7 @@ from ..model import RawMail
 from ..parse import content_hash
 from ..sources import discover
 from ..store import messages as store
-from ..store.messages import bulk_insert
-from ..store.schema import Submission, SubmissionPath
-from ..store.series import mark_dirty, refresh_dirty
+from ..store.series import insert_submissions, mark_dirty, refresh_dirty
 from ..store.threads import thread_input, update_threads
 from .prepare import Prepared, Preparer, default_jobs
 
@@ -117,7 +115,7 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
     clashing = store.existing_msgids(conn, msgids) | {m for m, n in msgids.items() if n > 1}
     ids = store.insert_messages(conn, rows)
     summary.stored += len(rows)
-    _store_submissions(conn, submissions, ids)
+    insert_submissions(conn, [{**row, "message_id": ids[digest]} for digest, row in submissions.items()])
     summary.conflicts += sum(1 for row in rows if row["msgid"] in clashing)
     store.flag_conflicts(conn, clashing)
     if batch.deleted:
@@ -128,17 +126,6 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
         store.add_to_list(conn, list(ids.values()) + listed_ids + list(by_fingerprint.values()), list_id)
     update_threads(conn, [thread_input(r["msgid"], r["refs"], r["date"]) for r in rows])
     mark_dirty(conn, {r["from_addr"] for r in rows if r["raw_hash"] in submissions})
-
-
-def _store_submissions(conn: Connection, submissions: dict[str, dict], ids: dict[str, int]) -> None:
-    rows, paths = [], []
-    for digest, row in submissions.items():
-        message_id = ids[digest]
-        rows.append({**row, "message_id": message_id})
-        paths += [{"path": p, "message_id": message_id}
-                  for p in dict.fromkeys(filter(None, row["paths"].split("\n")))]
-    bulk_insert(conn, Submission.__table__, rows)
-    bulk_insert(conn, SubmissionPath.__table__, paths)
 
 
 def _batches(mails: Iterable[RawMail]) -> Iterable[list[RawMail]]:

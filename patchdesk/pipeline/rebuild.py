@@ -13,9 +13,10 @@ from __future__ import annotations
 from sqlalchemy import Engine, bindparam, delete, select, update
 
 from ..model import RawMail
-from ..store.messages import bulk_insert, decompress
-from ..store.schema import (Message, PatchLink, Series, SeriesLink, Submission, SubmissionPath)
-from ..store.series import all_senders, update_series
+from ..store.messages import decompress
+from ..store.schema import (DirtySender, Message, PatchLink, Series, SeriesLink, Submission,
+                             SubmissionPath)
+from ..store.series import all_senders, insert_submissions, mark_dirty, refresh_dirty
 from ..store.threads import rebuild_threads
 from .prepare import parse_or_reason, parsed_fields, submission_fields
 
@@ -37,7 +38,7 @@ def _derived(raw: bytes, fmt: str, old_flags: str) -> tuple[dict, dict | None]:
 
 def _clear_derived(engine: Engine) -> None:
     with engine.begin() as conn:
-        for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series):
+        for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series, DirtySender):
             conn.execute(delete(table))
 
 
@@ -52,26 +53,24 @@ def rebuild(engine: Engine) -> dict[str, int]:
             if not rows:
                 break
             by_keys: dict[tuple, list[dict]] = {}
-            subs, paths = [], []
+            subs = []
             for row in rows:
                 values, sub = _derived(decompress(row.raw), row.format, row.flags)
                 values["_id"] = row.id
                 by_keys.setdefault(tuple(sorted(values)), []).append(values)
                 if sub is not None:
                     subs.append({**sub, "message_id": row.id})
-                    paths += [{"path": p, "message_id": row.id}
-                              for p in dict.fromkeys(filter(None, sub["paths"].split("\n")))]
             for keys, params in by_keys.items():
                 stmt = (update(Message).where(Message.id == bindparam("_id"))
                         .values({k: bindparam(k) for k in keys if k != "_id"}))
                 conn.execute(stmt, params)
-            bulk_insert(conn, Submission.__table__, subs)
-            bulk_insert(conn, SubmissionPath.__table__, paths)
+            insert_submissions(conn, subs)
             submissions += len(subs)
             last_id = rows[-1].id
             done += len(rows)
     with engine.begin() as conn:
         nodes = rebuild_threads(conn)
     with engine.begin() as conn:
-        series = update_series(conn, all_senders(conn))
+        mark_dirty(conn, all_senders(conn))
+    series = refresh_dirty(engine)
     return {"messages": done, "thread_nodes": nodes, "submissions": submissions, "series": series}

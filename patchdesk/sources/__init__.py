@@ -4,7 +4,7 @@
 at it: a public-inbox inbox or epoch, a Maildir, an mbox file, an archived
 web page, a single message file, or a directory holding any of these.
 Every source has the same small interface (``kind``, ``location``,
-``messages(cursor)``, ``advance(cursor, mail)``, ``size_hint()``), so ingest
+``messages(cursor)``, ``advance(cursor, mail)``), so ingest
 treats them alike and only public-inbox needs its cursor.
 """
 

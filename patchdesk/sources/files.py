@@ -19,9 +19,6 @@ class FileSource:
         self.location = str(path)
         self.kind = kind
 
-    def size_hint(self) -> int:
-        return self.path.stat().st_size
-
     def messages(self, cursor: dict) -> Iterator[RawMail]:
         fmt = "hypermail" if self.kind == "hypermail" else "rfc822"
         yield RawMail(self.path.read_bytes(), self.path.name, fmt)
@@ -54,9 +51,6 @@ class MaildirSource:
             if folder.is_dir():
                 files.extend(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
         return sorted(files)
-
-    def size_hint(self) -> int:
-        return sum(p.stat().st_size for p in self._files())
 
     def messages(self, cursor: dict) -> Iterator[RawMail]:
         for path in self._files():

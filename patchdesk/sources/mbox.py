@@ -61,9 +61,6 @@ class MboxSource:
         self.location = str(path)
         self.unquote = _UNQUOTE[variant]
 
-    def size_hint(self) -> int:
-        return self.path.stat().st_size
-
     def messages(self, cursor: dict) -> Iterator[RawMail]:
         with open(self.path, "rb") as fh:
             size = fh.seek(0, 2)

@@ -105,9 +105,6 @@ class PublicInboxSource:
         #: blobs the snapshot lacked (shallow clones); reported, not fatal.
         self.missing = 0
 
-    def size_hint(self) -> int:
-        return 0
-
     def messages(self, cursor: dict) -> Iterator[RawMail]:
         done = cursor.get("epochs", {})
         for epoch in self.epochs:

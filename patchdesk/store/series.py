@@ -289,6 +289,14 @@ def update_series(conn: Connection, senders: set[str]) -> int:
     return len(drafts)
 
 
+def insert_submissions(conn: Connection, rows: list[dict]) -> None:
+    """Store submission rows (with ``message_id``) and the files they touch."""
+    paths = [{"path": path, "message_id": row["message_id"]}
+             for row in rows for path in dict.fromkeys(filter(None, row["paths"].split("\n")))]
+    bulk_insert(conn, Submission.__table__, rows)
+    bulk_insert(conn, SubmissionPath.__table__, paths)
+
+
 def mark_dirty(conn: Connection, senders: Iterable[str]) -> None:
     insert_ignore(conn, DirtySender.__table__, [{"sender": s} for s in set(senders) if s])
 
