@@ -163,13 +163,53 @@ def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Lin
     return score, why, patch_links
 
 
-def _candidates(series: list[SeriesInfo]) -> dict[int, list[SeriesInfo]]:
-    by_sender: dict[str, list[SeriesInfo]] = defaultdict(list)
-    for s in series:
-        by_sender[s.sender].append(s)
-    return {s.key: [o for o in by_sender[s.sender] if o.date < s.date or
-                    (o.date == s.date and o.version < s.version)]
-            for s in series}
+class _Index:
+    """Earlier series of each sender, found by what they share with a new
+    one: changed lines, files (with a similar name), or an explicit link.
+    Replaces comparing every pair of a sender's series (thousands of series
+    for a maintainer who posts often)."""
+
+    #: a line or file in more series than this says nothing by itself
+    COMMON = 100
+
+    def __init__(self) -> None:
+        self.by_line: dict[tuple[str, int], set[int]] = defaultdict(set)
+        self.by_path: dict[tuple[str, str], set[int]] = defaultdict(set)
+        self.by_msgid: dict[str, int] = {}
+        self.by_change: dict[str, set[int]] = defaultdict(set)
+        self.series: dict[int, SeriesInfo] = {}
+
+    def candidates(self, new: SeriesInfo, lines: frozenset[int], paths: frozenset[str]) -> list[SeriesInfo]:
+        keys: set[int] = set()
+        for h in lines:
+            posting = self.by_line.get((new.sender, h))
+            if posting and len(posting) <= self.COMMON:
+                keys |= posting
+        named: set[int] = set()
+        for path in paths:
+            posting = self.by_path.get((new.sender, path))
+            if posting and len(posting) <= self.COMMON:
+                named |= posting
+        keys |= {k for k in named - keys if name_similarity(self.series[k].name, new.name) >= 0.6}
+        for msgid in new.replies_to | new.mentions | new.supersedes:
+            if msgid in self.by_msgid:
+                keys.add(self.by_msgid[msgid])
+        for change in new.change_ids:
+            keys |= self.by_change.get(change, set())
+        found = [self.series[k] for k in keys]
+        return [o for o in found if o.sender == new.sender and o.key != new.key and
+                (o.date < new.date or (o.date == new.date and o.version < new.version))]
+
+    def add(self, s: SeriesInfo, lines: frozenset[int], paths: frozenset[str]) -> None:
+        self.series[s.key] = s
+        for h in lines:
+            self.by_line[(s.sender, h)].add(s.key)
+        for path in paths:
+            self.by_path[(s.sender, path)].add(s.key)
+        for msgid in s.members:
+            self.by_msgid[msgid] = s.key
+        for change in s.change_ids:
+            self.by_change[change].add(s.key)
 
 
 def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> Lineage:
@@ -179,19 +219,15 @@ def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> 
     related links (with at least one side in ``series``).
     """
     ordered = sorted(series, key=lambda s: (s.date, s.key))
-    candidates = _candidates(ordered)
-    content = {s.key: frozenset().union(*(p.lines for p in s.patches)) for s in ordered}
+    index = _Index()
     result = Lineage()
     has_next: set[int] = set()
     for new in ordered:
+        lines = frozenset().union(*(p.lines for p in new.patches))
+        paths = frozenset().union(*(p.paths for p in new.patches))
         best = None
-        for old in candidates[new.key]:
+        for old in index.candidates(new, lines, paths):
             if old.key in has_next:
-                continue
-            # cheap filter first: no shared line, no similar name and no
-            # explicit link is never a version (patch pairing needs one of them)
-            if (content[old.key].isdisjoint(content[new.key]) and not _explicit(old, new)
-                    and name_similarity(old.name, new.name) < 0.6):
                 continue
             score, why, links = score_series(old, new)
             if score >= SERIES_THRESHOLD and (best is None or (score, old.date) > (best[0], best[1].date)):
@@ -201,6 +237,7 @@ def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> 
             has_next.add(old.key)
             result.series.append(Link(old.key, new.key, "version", round(score, 3), why))
             result.patches.extend(links)
+        index.add(new, lines, paths)
     own = {s.key for s in series}
     everyone = sorted({s.key: s for s in [*series, *neighbours]}.values(), key=lambda s: (s.date, s.key))
     for link, pair in _related(everyone, result):
