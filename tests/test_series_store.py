@@ -33,8 +33,9 @@ def test_demo_series_versions_and_split(engine):
     assert len(v2["patches"]) == v2["total"] == 3 and v2["complete"]
     patches = {p["msgid"]: p for p in doc["patches"]}
     assert all(patches[m]["state"] == "superseded" for m in v1["patches"])
-    # patch 1 was resent unchanged: its successor is v2's patch 1
-    assert patches[v1["patches"][0]]["superseded_by"] == [v2["patches"][0]]
+    # patch 1 was resent unchanged, patch 2 reworked, patch 3 touched up:
+    # each is followed by its namesake in v2
+    assert [patches[m]["superseded_by"] for m in v1["patches"]] == [[m] for m in v2["patches"]]
 
     big = series[("frob: rework buffer allocation", 1)]
     steps = series[("frob: rework buffer allocation in small steps", 2)]

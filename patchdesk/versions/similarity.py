@@ -73,11 +73,15 @@ def patch_score(older: PatchInfo, newer: PatchInfo) -> tuple[float, str]:
         return 1.0, "same patch-id"
     names = name_similarity(older.name, newer.name)
     common = overlap(older, newer)
+    paths = path_overlap(older.paths, newer.paths)
+    # the same subject on exactly the same files is the same patch, however
+    # much its code was reworked
+    same_subject = 0.5 + 0.3 * (names - 0.9) / 0.1 if paths == 1.0 and names >= 0.9 else 0.0
     if common.shared:
         content = max(common.jaccard, 0.9 * min(common.older_in_newer, common.newer_in_older))
         score = 0.7 * content + 0.3 * names
-        return score, f"{common.jaccard:.0%} of changed lines shared, subject {names:.0%} alike"
-    paths = path_overlap(older.paths, newer.paths)
-    if paths == 1.0 and names >= 0.9:
-        return 0.5 + 0.3 * (names - 0.9) / 0.1, f"same files, subject {names:.0%} alike"
+        if score >= same_subject:
+            return score, f"{common.jaccard:.0%} of changed lines shared, subject {names:.0%} alike"
+    if same_subject:
+        return same_subject, f"same files, subject {names:.0%} alike"
     return 0.4 * names * paths, f"subject {names:.0%} alike"
