@@ -214,8 +214,7 @@ def _neighbours(conn: Connection, infos: list[SeriesInfo]) -> list[SeriesInfo]:
     own = {s.key for s in infos}
     series_ids = {sid for _, sid in lookup(conn, Submission.message_id, messages, Submission.series_id)
                   if sid is not None and sid not in own}
-    loaded = (load_series_info(conn, sid) for sid in sorted(series_ids, reverse=True)[:_MAX_NEIGHBOURS])
-    return [s for s in loaded if s is not None]
+    return load_series_infos(conn, sorted(series_ids, reverse=True)[:_MAX_NEIGHBOURS])
 
 
 def _info(drafts, ids, info) -> list[SeriesInfo]:
@@ -323,20 +322,32 @@ def all_senders(conn: Connection) -> set[str]:
 
 def load_series_info(conn: Connection, series_id: int) -> SeriesInfo | None:
     """A stored series as lineage sees it (for interdiff and checks)."""
-    row = conn.execute(select(Series).where(Series.id == series_id)).first()
-    if row is None:
-        return None
-    query = (select(Submission.msgid, Submission.number, Submission.name, Submission.patch_id,
-                    Submission.paths, Submission.lines, Message.from_addr, Message.date)
-             .join(Message, Message.id == Submission.message_id)
-             .where(Submission.series_id == series_id, Submission.kind.in_(("patch", "pull")))
-             .order_by(Submission.number, Message.date))
-    patches = tuple(PatchInfo(r.msgid, r.number or 1, r.name, r.from_addr, r.date, r.patch_id,
-                              frozenset(filter(None, r.paths.split("\n"))), unpack_lines(r.lines))
-                    for r in conn.execute(query))
-    members = frozenset(p.msgid for p in patches) | ({row.cover_msgid} if row.cover_msgid else set())
-    return SeriesInfo(row.id, row.name, row.sender, (row.version_major, row.version_minor),
-                      row.first_date, patches, members)
+    found = load_series_infos(conn, [series_id])
+    return found[0] if found else None
+
+
+def load_series_infos(conn: Connection, series_ids: list[int]) -> list[SeriesInfo]:
+    """Stored series as lineage sees them, two queries per chunk of ids."""
+    out = []
+    for part in chunks(list(series_ids)):
+        rows = conn.execute(select(Series).where(Series.id.in_(part))).all()
+        query = (select(Submission.series_id, Submission.msgid, Submission.number, Submission.name,
+                        Submission.patch_id, Submission.paths, Submission.lines, Message.from_addr,
+                        Message.date)
+                 .join(Message, Message.id == Submission.message_id)
+                 .where(Submission.series_id.in_(part), Submission.kind.in_(("patch", "pull")))
+                 .order_by(Submission.number, Message.date))
+        patches: dict[int, list[PatchInfo]] = defaultdict(list)
+        for r in conn.execute(query):
+            patches[r.series_id].append(PatchInfo(
+                r.msgid, r.number or 1, r.name, r.from_addr, r.date, r.patch_id,
+                frozenset(filter(None, r.paths.split("\n"))), unpack_lines(r.lines)))
+        for row in rows:
+            own = tuple(patches.get(row.id, ()))
+            members = frozenset(p.msgid for p in own) | ({row.cover_msgid} if row.cover_msgid else set())
+            out.append(SeriesInfo(row.id, row.name, row.sender, (row.version_major, row.version_minor),
+                                  row.first_date, own, members))
+    return out
 
 
 def raw_of(conn: Connection, msgids: Iterable[str]) -> dict[str, tuple[bytes, str]]:

@@ -163,6 +163,19 @@ def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Lin
     return score, why, patch_links
 
 
+#: How many changed-line hashes of a patch stand for it in candidate search:
+#: the smallest ones (a MinHash sketch), so two versions sharing most of
+#: their lines very likely share sampled ones too.
+SAMPLE = 64
+
+
+def _sample(s: SeriesInfo) -> list[int]:
+    out: set[int] = set()
+    for p in s.patches:
+        out.update(heapq.nsmallest(SAMPLE, p.lines))
+    return list(out)
+
+
 class _Index:
     """Earlier series of each sender, found by what they share with a new
     one: changed lines, files (with a similar name), or an explicit link.
@@ -179,7 +192,7 @@ class _Index:
         self.by_change: dict[str, set[int]] = defaultdict(set)
         self.series: dict[int, SeriesInfo] = {}
 
-    def candidates(self, new: SeriesInfo, lines: frozenset[int], paths: frozenset[str]) -> list[SeriesInfo]:
+    def candidates(self, new: SeriesInfo, lines: list[int], paths: frozenset[str]) -> list[SeriesInfo]:
         keys: set[int] = set()
         for h in lines:
             posting = self.by_line.get((new.sender, h))
@@ -200,7 +213,7 @@ class _Index:
         return [o for o in found if o.sender == new.sender and o.key != new.key and
                 (o.date < new.date or (o.date == new.date and o.version < new.version))]
 
-    def add(self, s: SeriesInfo, lines: frozenset[int], paths: frozenset[str]) -> None:
+    def add(self, s: SeriesInfo, lines: list[int], paths: frozenset[str]) -> None:
         self.series[s.key] = s
         for h in lines:
             self.by_line[(s.sender, h)].add(s.key)
@@ -223,7 +236,7 @@ def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> 
     result = Lineage()
     has_next: set[int] = set()
     for new in ordered:
-        lines = frozenset().union(*(p.lines for p in new.patches))
+        lines = _sample(new)
         paths = frozenset().union(*(p.paths for p in new.patches))
         best = None
         for old in index.candidates(new, lines, paths):
@@ -250,7 +263,7 @@ def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> 
 def _related(ordered: list[SeriesInfo], found: Lineage) -> list[tuple[Link, Link]]:
     """Series by different senders sharing most of a patch's changed lines,
     each with the patch pair that shares the most."""
-    sample = {p.msgid: heapq.nsmallest(64, p.lines) for s in ordered for p in s.patches}
+    sample = {p.msgid: heapq.nsmallest(SAMPLE, p.lines) for s in ordered for p in s.patches}
     by_line: dict[int, set[int]] = defaultdict(set)
     for index, s in enumerate(ordered):
         for p in s.patches:
