@@ -79,3 +79,13 @@ def test_sigkill_during_ingest_loses_and_duplicates_nothing(tmp_path):
     final = _ingest(db, path)
     assert final.wait() == 0, final.stderr.read()
     assert _state(db) == expected
+    # the parser workers of the killed runs left with them
+    deadline = time.monotonic() + 10
+    while _leftovers(db) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _leftovers(db) == []
+
+
+def _leftovers(db) -> list[str]:
+    found = subprocess.run(["pgrep", "-f", str(db)], capture_output=True, text=True).stdout
+    return found.split()

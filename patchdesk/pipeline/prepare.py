@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -99,6 +101,20 @@ def prepare(item: tuple[RawMail, str]) -> Prepared:
     return Prepared(digest, mail.position, row, "", data, len(mail.data), submission)
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: leave when the ingest process is gone.
+
+    A SIGKILLed ingest cannot shut its pool down; its workers were seen
+    lingering, waiting on a dead pipe, after the kill test.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -112,7 +128,8 @@ class Preparer:
         # git processes a source has open, and keep them open after the
         # source closes them (git cat-file would then wait forever for EOF).
         self.pool: Executor | None = (
-            ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+            ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_exit_with_parent, initargs=(os.getpid(),))
             if jobs > 1 else None)
 
     def submit(self, items: list[tuple[RawMail, str]]):
