@@ -11,7 +11,8 @@ from ..model import RawMail
 from ..parse import parse
 from ..parse.patch import split_patch
 from ..store.queries import export, find_series, list_series, series_detail, version_label
-from ..store.series import load_series_info, raw_of
+from ..store.messages import raw_of
+from ..store.series import load_series_info
 from ..versions.interdiff import interdiff
 from . import app
 from .messages import JsonOption

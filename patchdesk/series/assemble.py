@@ -29,6 +29,8 @@ from datetime import datetime, timedelta
 
 SEND_WINDOW = timedelta(days=1)
 UNTHREADED_WINDOW = timedelta(minutes=30)
+#: Kinds that take a numbered slot in a series (a cover takes slot 0).
+PATCH_KINDS = ("patch", "pull")
 MAX_TOTAL = 999
 
 
@@ -62,7 +64,7 @@ class SeriesDraft:
     @property
     def patches(self) -> list[tuple[int, Submission]]:
         out = [(m.counter if m.counter is not None else 1, m)
-               for m in self.members if m.kind in ("patch", "pull")]
+               for m in self.members if m.kind in PATCH_KINDS]
         return sorted(out, key=lambda item: (item[0], item[1].date, item[1].msgid))
 
     @property

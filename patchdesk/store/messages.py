@@ -202,3 +202,11 @@ def messages_by_msgid(conn: Connection, msgids: Iterable[str]) -> list:
 def raw_message(conn: Connection, message_id: int) -> bytes:
     data = conn.execute(select(Message.raw).where(Message.id == message_id)).scalar_one()
     return decompress(data)
+
+
+def raw_of(conn: Connection, msgids: Iterable[str]) -> dict[str, tuple[bytes, str]]:
+    """Raw bytes and format of messages by Message-ID (first stored wins)."""
+    out: dict[str, tuple[bytes, str]] = {}
+    for msgid, raw, fmt in lookup(conn, Message.msgid, msgids, Message.raw, Message.format):
+        out.setdefault(msgid, (decompress(raw), fmt))
+    return out

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, func, select
 
+from ..series.assemble import PATCH_KINDS
 from .schema import Message, PatchLink, Series, SeriesLink, Submission
 
 PATCH_SUCCESSION = ("version", "split", "merge")
@@ -47,7 +48,7 @@ def _members(conn: Connection, series_ids: list[int] | None = None) -> dict[int,
                     Submission.state, Message.subject, Message.from_name, Message.from_addr,
                     Message.date)
              .join(Message, Message.id == Submission.message_id)
-             .where(Submission.series_id.is_not(None), Submission.kind.in_(("patch", "pull")))
+             .where(Submission.series_id.is_not(None), Submission.kind.in_(PATCH_KINDS))
              .order_by(Submission.number, Message.date))
     if series_ids is not None:
         query = query.where(Submission.series_id.in_(series_ids))

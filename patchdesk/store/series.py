@@ -26,7 +26,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from ..series.assemble import SeriesDraft, Submission as Draftable, assemble
+from ..series.assemble import PATCH_KINDS, SeriesDraft, Submission as Draftable, assemble
 from ..versions.lineage import Lineage, SeriesInfo, link_series
 from ..versions.similarity import PatchInfo
 from .messages import bulk_insert, chunks, insert_ignore, lookup
@@ -41,6 +41,11 @@ def pack_lines(lines: Iterable[int]) -> bytes:
     if packed.itemsize == 8 and array("h", [1]).tobytes()[0] == 1:
         packed.byteswap()  # stored big-endian, whatever the machine
     return packed.tobytes()
+
+
+def split_paths(text: str) -> list[str]:
+    """The stored newline-separated path list, in order, without repeats."""
+    return list(dict.fromkeys(filter(None, text.split("\n"))))
 
 
 def unpack_lines(data: bytes) -> frozenset[int]:
@@ -225,7 +230,7 @@ def _info(drafts, ids, info) -> list[SeriesInfo]:
         for number, member in draft.patches:
             sub = info[member.msgid][0]
             patches.append(PatchInfo(member.msgid, number, member.name, member.sender, member.date,
-                                     sub.patch_id, frozenset(filter(None, sub.paths.split("\n"))),
+                                     sub.patch_id, frozenset(split_paths(sub.paths)),
                                      unpack_lines(sub.lines)))
         for member in draft.members:
             sub, _, _, parent = info[member.msgid]
@@ -291,7 +296,7 @@ def update_series(conn: Connection, senders: set[str]) -> int:
 def insert_submissions(conn: Connection, rows: list[dict]) -> None:
     """Store submission rows (with ``message_id``) and the files they touch."""
     paths = [{"path": path, "message_id": row["message_id"]}
-             for row in rows for path in dict.fromkeys(filter(None, row["paths"].split("\n")))]
+             for row in rows for path in split_paths(row["paths"])]
     bulk_insert(conn, Submission.__table__, rows)
     bulk_insert(conn, SubmissionPath.__table__, paths)
 
@@ -335,25 +340,16 @@ def load_series_infos(conn: Connection, series_ids: list[int]) -> list[SeriesInf
                         Submission.patch_id, Submission.paths, Submission.lines, Message.from_addr,
                         Message.date)
                  .join(Message, Message.id == Submission.message_id)
-                 .where(Submission.series_id.in_(part), Submission.kind.in_(("patch", "pull")))
+                 .where(Submission.series_id.in_(part), Submission.kind.in_(PATCH_KINDS))
                  .order_by(Submission.number, Message.date))
         patches: dict[int, list[PatchInfo]] = defaultdict(list)
         for r in conn.execute(query):
             patches[r.series_id].append(PatchInfo(
                 r.msgid, r.number or 1, r.name, r.from_addr, r.date, r.patch_id,
-                frozenset(filter(None, r.paths.split("\n"))), unpack_lines(r.lines)))
+                frozenset(split_paths(r.paths)), unpack_lines(r.lines)))
         for row in rows:
             own = tuple(patches.get(row.id, ()))
             members = frozenset(p.msgid for p in own) | ({row.cover_msgid} if row.cover_msgid else set())
             out.append(SeriesInfo(row.id, row.name, row.sender, (row.version_major, row.version_minor),
                                   row.first_date, own, members))
-    return out
-
-
-def raw_of(conn: Connection, msgids: Iterable[str]) -> dict[str, tuple[bytes, str]]:
-    """Raw bytes and format of messages by Message-ID (first stored wins)."""
-    from .messages import decompress
-    out: dict[str, tuple[bytes, str]] = {}
-    for msgid, raw, fmt in lookup(conn, Message.msgid, msgids, Message.raw, Message.format):
-        out.setdefault(msgid, (decompress(raw), fmt))
     return out
