@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from patchdesk.pipeline.ingest import ingest
 from patchdesk.pipeline.rebuild import rebuild
 from patchdesk.store.messages import counts, raw_message
-from patchdesk.store.schema import (Message, MessageList, PatchLink, Quarantine, Series, SeriesLink,
+from patchdesk.store.schema import (Base, Message, MessageList, PatchLink, Quarantine, Series, SeriesLink,
                                     Submission, SubmissionPath, ThreadNode)
 from patchdesk.store.threads import thread_nodes
 
@@ -90,9 +90,9 @@ def test_threads_do_not_depend_on_arrival_order(engine, tmp_path, seed):
     ingest(engine, [_write(tmp_path, "all.mbox", THREAD)])
     expected = _threads(engine)
     with engine.begin() as conn:
-        for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series, ThreadNode,
-                      MessageList, Message):
-            conn.execute(table.__table__.delete())
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in ("lists", "sources"):
+                conn.execute(table.delete())
     shuffled = THREAD[:]
     random.Random(seed).shuffle(shuffled)
     for i, raw in enumerate(shuffled):  # one message per run: fully incremental
@@ -119,7 +119,8 @@ def test_rebuild_recomputes_everything_from_raw(engine, tmp_path):
     with engine.begin() as conn:
         conn.execute(Message.__table__.update().values(subject="garbage", refs=""))
         conn.execute(ThreadNode.__table__.delete())
-    assert rebuild(engine) == {"messages": 5, "thread_nodes": 5, "submissions": 3, "series": 1}
+    assert rebuild(engine) == {"messages": 5, "thread_nodes": 5, "submissions": 3, "series": 1,
+                              "reviewed_series": 1}
     assert _threads(engine) == threads
     with engine.connect() as conn:
         subjects = set(conn.execute(select(Message.subject)).scalars())

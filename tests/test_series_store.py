@@ -29,7 +29,7 @@ def test_demo_series_versions_and_split(engine):
     series = _by_name(doc)
     v1 = series[("frob: add widget timeout support", 1)]
     v2 = series[("frob: add widget timeout support", 2)]
-    assert (v1["next"], v2["previous"], v1["state"], v2["state"]) == (v2["id"], v1["id"], "superseded", "new")
+    assert (v1["next"], v2["previous"], v1["state"], v2["state"]) == (v2["id"], v1["id"], "superseded", "under-review")
     assert len(v2["patches"]) == v2["total"] == 3 and v2["complete"]
     patches = {p["msgid"]: p for p in doc["patches"]}
     assert all(patches[m]["state"] == "superseded" for m in v1["patches"])
@@ -45,7 +45,7 @@ def test_demo_series_versions_and_split(engine):
     assert all(patches[m]["supersedes"] == [nacked] for m in steps["patches"])
 
     docs = series[("docs: typo fixes and build instructions", 1)]
-    assert docs["cover"] and len(docs["patches"]) == 2 and docs["state"] == "new"
+    assert docs["cover"] and len(docs["patches"]) == 2 and docs["state"] == "applied-claimed"
     assert doc["messages"] == 44
 
 

@@ -31,7 +31,8 @@ from ..parse import content_hash
 from ..sources import discover
 from ..store import messages as store
 from ..store.series import insert_submissions, mark_dirty, refresh_dirty
-from ..store.threads import thread_input, update_threads
+from ..store.review import insert_notes, refresh_review
+from ..store.threads import mark_roots, thread_input, update_threads
 from .prepare import Prepared, Preparer, default_jobs
 
 BATCH_MESSAGES = 2000
@@ -99,7 +100,7 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
     store.insert_quarantine(conn, quarantine)
 
     by_fingerprint = store.ids_by_fingerprint(conn, [p.row["fingerprint"] for p in fresh])
-    rows, seen_fp, submissions = [], set(), {}
+    rows, seen_fp, submissions, notes = [], set(), {}, {}
     stamp = store.now()
     for item in fresh:
         fingerprint = item.row["fingerprint"]
@@ -110,12 +111,16 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
         rows.append({**item.row, "source_id": source_id, "ingested_at": stamp})
         if item.submission is not None:
             submissions[item.digest] = item.submission
+        if item.note is not None:
+            notes[item.digest] = (item.row["msgid"], item.note)
 
     msgids = Counter(row["msgid"] for row in rows)
     clashing = store.existing_msgids(conn, msgids) | {m for m, n in msgids.items() if n > 1}
     ids = store.insert_messages(conn, rows)
     summary.stored += len(rows)
     insert_submissions(conn, [{**row, "message_id": ids[digest]} for digest, row in submissions.items()])
+    insert_notes(conn, [{"message_id": ids[digest], "msgid": msgid, "note": note}
+                        for digest, (msgid, note) in notes.items()])
     summary.conflicts += sum(1 for row in rows if row["msgid"] in clashing)
     store.flag_conflicts(conn, clashing)
     if batch.deleted:
@@ -126,6 +131,7 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
         store.add_to_list(conn, list(ids.values()) + listed_ids + list(by_fingerprint.values()), list_id)
     update_threads(conn, [thread_input(r["msgid"], r["refs"], r["date"]) for r in rows])
     mark_dirty(conn, {r["from_addr"] for r in rows if r["raw_hash"] in submissions})
+    mark_roots(conn, [r["msgid"] for r in rows])
 
 
 def _batches(mails: Iterable[RawMail]) -> Iterable[list[RawMail]]:
@@ -208,5 +214,9 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
     if progress:
         progress(summary)
     refresh_dirty(engine)
+    summary.stage = "review"
+    if progress:
+        progress(summary)
+    refresh_review(engine)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..model import ParsedMessage, RawMail, Unreadable
 from ..parse import parse
+from ..review.assess import note_of
 from ..series.kinds import describe
 from ..store.messages import compress
 from ..store.series import pack_lines
@@ -38,6 +39,8 @@ class Prepared:
     size: int
     #: the ``submissions`` row when the message is a patch, cover, pull or proposal
     submission: dict | None = None
+    #: what a reply says (``review.assess.note_of``) as JSON, when anything
+    note: str | None = None
 
 
 def parse_or_reason(mail: RawMail) -> ParsedMessage | str:
@@ -84,6 +87,17 @@ def submission_fields(parsed: ParsedMessage) -> dict | None:
     }
 
 
+def review_note(parsed: ParsedMessage, submission: dict | None) -> str | None:
+    """The review note of a reply (discussion or proposal), as JSON."""
+    if not parsed.references or (submission is not None and submission["kind"] != "proposal"):
+        return None
+    try:
+        note = note_of(parsed.body, parsed.from_addr)
+    except Exception:  # noqa: BLE001 - a reader bug must not lose the mail
+        return None
+    return json.dumps(note) if note else None
+
+
 def prepare(item: tuple[RawMail, str]) -> Prepared:
     mail, digest = item
     parsed = parse_or_reason(mail)
@@ -98,7 +112,8 @@ def prepare(item: tuple[RawMail, str]) -> Prepared:
     except Exception:  # noqa: BLE001 - see submission_fields
         submission = None
         row["flags"] = ",".join(filter(None, [row["flags"], "features-failed"]))
-    return Prepared(digest, mail.position, row, "", data, len(mail.data), submission)
+    return Prepared(digest, mail.position, row, "", data, len(mail.data), submission,
+                    review_note(parsed, submission))
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -14,31 +14,35 @@ from sqlalchemy import Engine, bindparam, delete, select, update
 
 from ..model import RawMail
 from ..store.messages import decompress
-from ..store.schema import (DirtySender, Message, PatchLink, Series, SeriesLink, Submission,
-                             SubmissionPath)
+from ..store.review import insert_notes, refresh_review
+from ..store.schema import (DirtyRoot, DirtySender, Message, PatchLink, PatchReview, ReviewNote, Series,
+                            SeriesLink, StateEvent, Submission, SubmissionPath)
+from ..store.threads import mark_roots
 from ..store.series import all_senders, insert_submissions, mark_dirty, refresh_dirty
 from ..store.threads import rebuild_threads
-from .prepare import parse_or_reason, parsed_fields, submission_fields
+from .prepare import parse_or_reason, parsed_fields, review_note, submission_fields
 
 _CHUNK = 2000
 
 
-def _derived(raw: bytes, fmt: str, old_flags: str) -> tuple[dict, dict | None]:
+def _derived(raw: bytes, fmt: str, old_flags: str) -> tuple[dict, dict | None, str | None]:
     parsed = parse_or_reason(RawMail(raw, "", fmt))
     if isinstance(parsed, str):
         flags = set(filter(None, old_flags.split(","))) | {"reparse-failed"}
-        return {"flags": ",".join(sorted(flags))}, None
+        return {"flags": ",".join(sorted(flags))}, None, None
     fields = parsed_fields(parsed)
     try:
-        return fields, submission_fields(parsed)
+        sub = submission_fields(parsed)
     except Exception:  # noqa: BLE001 - as at ingest: keep the mail, flag it
         fields["flags"] = ",".join(filter(None, [fields["flags"], "features-failed"]))
-        return fields, None
+        return fields, None, None
+    return fields, sub, review_note(parsed, sub)
 
 
 def _clear_derived(engine: Engine) -> None:
     with engine.begin() as conn:
-        for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series, DirtySender):
+        for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series, DirtySender, ReviewNote,
+                      PatchReview, StateEvent, DirtyRoot):
             conn.execute(delete(table))
 
 
@@ -53,9 +57,11 @@ def rebuild(engine: Engine) -> dict[str, int]:
             if not rows:
                 break
             by_keys: dict[tuple, list[dict]] = {}
-            subs = []
+            subs, notes = [], []
             for row in rows:
-                values, sub = _derived(decompress(row.raw), row.format, row.flags)
+                values, sub, note = _derived(decompress(row.raw), row.format, row.flags)
+                if note is not None:
+                    notes.append({"message_id": row.id, "msgid": values["msgid"], "note": note})
                 values["_id"] = row.id
                 by_keys.setdefault(tuple(sorted(values)), []).append(values)
                 if sub is not None:
@@ -65,6 +71,7 @@ def rebuild(engine: Engine) -> dict[str, int]:
                         .values({k: bindparam(k) for k in keys if k != "_id"}))
                 conn.execute(stmt, params)
             insert_submissions(conn, subs)
+            insert_notes(conn, notes)
             submissions += len(subs)
             last_id = rows[-1].id
             done += len(rows)
@@ -73,4 +80,8 @@ def rebuild(engine: Engine) -> dict[str, int]:
     with engine.begin() as conn:
         mark_dirty(conn, all_senders(conn))
     series = refresh_dirty(engine)
-    return {"messages": done, "thread_nodes": nodes, "submissions": submissions, "series": series}
+    with engine.begin() as conn:
+        mark_roots(conn, conn.execute(select(Submission.msgid).where(Submission.series_id.is_not(None))).scalars())
+    reviewed = refresh_review(engine)
+    return {"messages": done, "thread_nodes": nodes, "submissions": submissions, "series": series,
+            "reviewed_series": reviewed}

@@ -150,7 +150,10 @@ class Submission(Base):
     pull_branch: Mapped[str] = mapped_column(Text, default="")
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
     number: Mapped[int | None] = mapped_column(Integer)
+    #: final state (review stage, docs/states.md); ``lineage_state`` is what
+    #: lineage alone says ("new" or "superseded"), an input to it
     state: Mapped[str] = mapped_column(String(20), default="new")
+    lineage_state: Mapped[str] = mapped_column(String(20), default="new")
 
 
 class SubmissionPath(Base):
@@ -183,6 +186,7 @@ class Series(Base):
     first_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     last_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(20), default="new")
+    lineage_state: Mapped[str] = mapped_column(String(20), default="new")
 
 
 class SeriesLink(Base):
@@ -218,3 +222,69 @@ class DirtySender(Base):
 
     __tablename__ = "dirty_senders"
     sender: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class ReviewNote(Base):
+    """What one reply says in its own words (trailers, verdicts), as JSON
+    (see ``review.assess.note_of``); only replies that say something."""
+
+    __tablename__ = "review_notes"
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    msgid: Mapped[str] = mapped_column(Text, index=True)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class PatchReview(Base):
+    """A patch's judged review (derived): collected trailers, verdicts with
+    evidence, and continuity from its previous version, as JSON."""
+
+    __tablename__ = "patch_reviews"
+    msgid: Mapped[str] = mapped_column(Text, primary_key=True)
+    series_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    trailers: Mapped[str] = mapped_column(Text, default="[]")
+    verdicts: Mapped[str] = mapped_column(Text, default="[]")
+    continuity: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class StateEvent(Base):
+    """One state change of a patch, with its reason (derived, replayed)."""
+
+    __tablename__ = "state_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    msgid: Mapped[str] = mapped_column(Text, index=True)
+    date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    cause_msgid: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(Text, default="")
+
+
+class StateOverride(Base):
+    """A maintainer's manual state (``patchdesk state``).  User data, not
+    derived: ``rebuild`` keeps it, and evidence never silently undoes it."""
+
+    __tablename__ = "state_overrides"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    msgid: Mapped[str] = mapped_column(Text, index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    by: Mapped[str] = mapped_column(Text)
+    why: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MaintainersFile(Base):
+    """A MAINTAINERS file loaded for a list ("" for every list).  User
+    configuration, kept by ``rebuild``."""
+
+    __tablename__ = "maintainers_files"
+    list_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DirtyRoot(Base):
+    """Threads with new replies whose series' review must be recomputed
+    (an outbox, like ``dirty_senders``)."""
+
+    __tablename__ = "dirty_roots"
+    root: Mapped[str] = mapped_column(Text, primary_key=True)

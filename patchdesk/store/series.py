@@ -30,6 +30,7 @@ from ..series.assemble import PATCH_KINDS, SeriesDraft, Submission as Draftable,
 from ..versions.lineage import Lineage, SeriesInfo, link_series
 from ..versions.similarity import PatchInfo
 from .messages import bulk_insert, chunks, insert_ignore, lookup
+from .threads import mark_roots
 from .schema import (DirtySender, Message, PatchLink, Series, SeriesLink, Submission, SubmissionPath,
                      ThreadNode)
 
@@ -258,7 +259,9 @@ def _write_links(conn: Connection, lineage: Lineage, msgids: set[str]) -> None:
 
 
 def _states(conn: Connection, infos: list[SeriesInfo], lineage: Lineage) -> None:
-    """``superseded`` for patches with a successor and series with a full next version."""
+    """``superseded`` for patches with a successor and series with a full
+    next version: the lineage half of the state (the review stage decides
+    the final ``state`` from it and the replies)."""
     replaced = {link.older for link in lineage.patches if link.kind in ("version", "split", "merge")}
     by_key = {s.key: s for s in infos}
     done = set()
@@ -272,11 +275,11 @@ def _states(conn: Connection, infos: list[SeriesInfo], lineage: Lineage) -> None
     patch_rows = [{"m": p.msgid, "st": "superseded" if (p.msgid in replaced or s.key in done) else "new"}
                   for s in infos for p in s.patches]
     if series_rows:
-        conn.execute(update(Series).where(Series.id == bindparam("k")).values(state=bindparam("st")),
+        conn.execute(update(Series).where(Series.id == bindparam("k")).values(lineage_state=bindparam("st")),
                      series_rows)
     if patch_rows:
         conn.execute(update(Submission).where(Submission.msgid == bindparam("m"))
-                     .values(state=bindparam("st")), patch_rows)
+                     .values(lineage_state=bindparam("st")), patch_rows)
 
 
 def update_series(conn: Connection, senders: set[str]) -> int:
@@ -290,6 +293,7 @@ def update_series(conn: Connection, senders: set[str]) -> int:
     lineage = link_series(infos, neighbours=_neighbours(conn, infos))
     _write_links(conn, lineage, set(info))
     _states(conn, infos, lineage)
+    mark_roots(conn, info)
     return len(drafts)
 
 

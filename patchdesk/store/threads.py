@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, delete, select
 
 from ..threads import Node, ThreadInput, link
-from .messages import bulk_insert, chunks, lookup
-from .schema import Message, ThreadNode
+from .messages import bulk_insert, chunks, insert_ignore, lookup
+from .schema import DirtyRoot, Message, ThreadNode
 
 
 def date_key(date: datetime | str | None) -> str:
@@ -54,6 +54,13 @@ def update_threads(conn: Connection, new: list[ThreadInput]) -> list[str]:
     nodes, refused = link(_inputs(conn, members - new_ids) + list(new))
     _replace(conn, nodes, clear=True)
     return refused
+
+
+def mark_roots(conn: Connection, msgids: Iterable[str]) -> None:
+    """Queue the threads of ``msgids`` for review (call after threading):
+    the ``dirty_roots`` outbox that ``store.review.refresh_review`` empties."""
+    roots = {root for _, root in lookup(conn, ThreadNode.msgid, set(msgids), ThreadNode.root)}
+    insert_ignore(conn, DirtyRoot.__table__, [{"root": r} for r in roots])
 
 
 def _replace(conn: Connection, nodes: dict[str, Node], clear: bool) -> None:

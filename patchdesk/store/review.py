@@ -1,0 +1,266 @@
+"""Review results in the store, kept incremental like series.
+
+A review depends on a series' thread (replies anywhere under a patch or
+its cover letter), its lineage (superseded; the previous version's
+trailers) and the MAINTAINERS file.  Ingest and series refreshes put the
+thread roots they touched in the ``dirty_roots`` outbox, in their own
+transaction; ``refresh_review`` then gathers the facts for the series in
+those threads (and their later versions, which carry trailers forward),
+judges them with the pure ``review.assess`` and writes reviews, events and
+states back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from ..review.assess import PatchFacts, PatchReview as Judged, Reply, assess, prior_of
+from ..review.continuity import Prior
+from ..review.roles import RoleBook
+from ..review.states import Fact, Override, series_state
+from ..series.assemble import PATCH_KINDS
+from .messages import bulk_insert, chunks, lookup
+from .schema import (DirtyRoot, MaintainersFile, Message, PatchLink, PatchReview, ReviewNote, Series,
+                     SeriesLink, StateEvent, StateOverride, Submission, ThreadNode)
+from .series import ASSEMBLED, split_paths, unpack_lines
+
+SUCCESSION = ("version", "split", "merge")
+
+
+def insert_notes(conn: Connection, rows: list[dict]) -> None:
+    bulk_insert(conn, ReviewNote.__table__, rows)
+
+
+def _utc(date) -> datetime:
+    if isinstance(date, str):
+        date = datetime.fromisoformat(date)
+    if date is None:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+
+
+def role_book(conn: Connection) -> RoleBook:
+    texts = [t for (t,) in conn.execute(select(MaintainersFile.text).order_by(MaintainersFile.list_name))]
+    return RoleBook.from_texts(texts)
+
+
+def _series_closure(conn: Connection, series_ids: set[int]) -> list:
+    """The series and every later version of them, oldest first."""
+    todo, seen = set(series_ids), set()
+    while todo:
+        seen |= todo
+        newer = set()
+        for part in chunks(sorted(todo)):
+            newer.update(conn.execute(select(SeriesLink.newer_id).where(
+                SeriesLink.older_id.in_(part), SeriesLink.kind == "version")).scalars())
+        todo = newer - seen
+    rows = []
+    for part in chunks(sorted(seen)):
+        rows.extend(conn.execute(select(Series.id, Series.cover_msgid, Series.lineage_state, Series.first_date)
+                                 .where(Series.id.in_(part))).all())
+    return sorted(rows, key=lambda r: (_utc(r.first_date), r.id))
+
+
+def _patches(conn: Connection, series_ids: list[int]) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    query = (select(Submission.msgid, Submission.series_id, Submission.number, Submission.lineage_state,
+                    Submission.patch_id, Submission.paths, Submission.lines, Submission.trailers,
+                    Message.from_addr, Message.from_name, Message.date)
+             .join(Message, Message.id == Submission.message_id)
+             .where(Submission.kind.in_(PATCH_KINDS)).order_by(Submission.number, Message.date))
+    for part in chunks(series_ids):
+        for row in conn.execute(query.where(Submission.series_id.in_(part))):
+            out[row.series_id].append(row)
+    return out
+
+
+def _descendants(children: dict[str, list[str]], start: str, stop: set[str]) -> list[str]:
+    """Replies under ``start`` at any depth, not crossing other submissions
+    (a v2 sent in-reply-to v1 is not a reply *about* v1)."""
+    out, todo = [], list(children.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node in stop:
+            continue
+        out.append(node)
+        todo.extend(children.get(node, ()))
+    return out
+
+
+class _Thread:
+    """The replies around a set of series members, with what they say."""
+
+    def __init__(self, conn: Connection, members: set[str]) -> None:
+        roots = {root for _, root in lookup(conn, ThreadNode.msgid, members, ThreadNode.root)}
+        self.children: dict[str, list[str]] = defaultdict(list)
+        nodes = set()
+        for _, msgid, parent in lookup(conn, ThreadNode.root, roots, ThreadNode.msgid, ThreadNode.parent):
+            nodes.add(msgid)
+            if parent:
+                self.children[parent].append(msgid)
+        self.stop = {m for m, kind in lookup(conn, Submission.msgid, nodes, Submission.kind) if kind in ASSEMBLED}
+        self.messages = {}
+        for msgid, from_addr, from_name, date, deleted in lookup(
+                conn, Message.msgid, nodes - self.stop, Message.from_addr, Message.from_name, Message.date,
+                Message.deleted):
+            if not deleted and msgid not in self.messages:
+                self.messages[msgid] = (from_addr, from_name, _utc(date))
+        self.notes = {msgid: json.loads(note) for msgid, note in lookup(conn, ReviewNote.msgid, set(self.messages),
+                                                                       ReviewNote.note)}
+
+    def replies(self, start: str, scope: str, wide_only: bool = False) -> list[Reply]:
+        out = []
+        for msgid in _descendants(self.children, start, self.stop):
+            if msgid not in self.messages:
+                continue
+            addr, name, date = self.messages[msgid]
+            note = self.notes.get(msgid)
+            if wide_only:
+                wide = [t for t in (note or {}).get("t", []) if t[4]]
+                if not wide:
+                    continue
+                note = {"t": wide, "v": []}
+            out.append(Reply(msgid, date, name, addr, scope, note))
+        return out
+
+
+def _priors(conn: Connection, msgids: list[str]) -> tuple[dict[str, str], dict[str, Prior]]:
+    """newer -> older patch (``version`` links) and the stored review of the older."""
+    older_of = {}
+    for newer, older, kind in lookup(conn, PatchLink.newer_msgid, msgids, PatchLink.older_msgid, PatchLink.kind):
+        if kind == "version":
+            older_of[newer] = older
+    stored = {}
+    olds = set(older_of.values())
+    reviews = {m: (t, v) for m, t, v in lookup(conn, PatchReview.msgid, olds, PatchReview.trailers,
+                                                PatchReview.verdicts)}
+    for msgid, patch_id, paths, lines in lookup(conn, Submission.msgid, olds, Submission.patch_id,
+                                                Submission.paths, Submission.lines):
+        trailers, verdicts = reviews.get(msgid, ("[]", "[]"))
+        objections = tuple(v for v in json.loads(verdicts) if v["kind"] in ("nak", "changes-requested")
+                           and not v["negated"])
+        stored[msgid] = Prior(msgid, patch_id, tuple(split_paths(paths)), unpack_lines(lines),
+                              tuple(json.loads(trailers)), objections)
+    return older_of, stored
+
+
+def _successors(conn: Connection, msgids: list[str]) -> dict[str, tuple[str, datetime]]:
+    """older patch -> (newest successor msgid, its date)."""
+    out = {}
+    pairs = [(o, n) for o, n, kind in lookup(conn, PatchLink.older_msgid, msgids, PatchLink.newer_msgid,
+                                               PatchLink.kind) if kind in SUCCESSION]
+    dates = {m: _utc(d) for m, d in lookup(conn, Message.msgid, {n for _, n in pairs}, Message.date)}
+    for older, newer in pairs:
+        if newer in dates and (older not in out or dates[newer] < out[older][1]):
+            out[older] = (newer, dates[newer])
+    return out
+
+
+def _overrides(conn: Connection, msgids: set[str]) -> dict[str, Override]:
+    out = {}
+    query = (select(StateOverride.msgid, StateOverride.state, StateOverride.by, StateOverride.why,
+                    StateOverride.created_at).order_by(StateOverride.id))
+    for part in chunks(sorted(msgids)):
+        for row in conn.execute(query.where(StateOverride.msgid.in_(part))):
+            out[row.msgid] = Override(row.state, row.by, row.why, _utc(row.created_at))
+    return out
+
+
+def _facts(row) -> PatchFacts:
+    own = tuple((k, v, n, e) for k, v, n, e in json.loads(row.trailers or "[]"))
+    return PatchFacts(row.msgid, _utc(row.date), row.from_name, row.from_addr, row.patch_id,
+                      tuple(split_paths(row.paths)), unpack_lines(row.lines), own)
+
+
+def update_review(conn: Connection, series_ids: set[int], book: RoleBook | None = None) -> int:
+    """Judge every patch of ``series_ids`` and their later versions."""
+    series = _series_closure(conn, series_ids)
+    if not series:
+        return 0
+    book = book or role_book(conn)
+    ids = [s.id for s in series]
+    patches = _patches(conn, ids)
+    msgids = [p.msgid for s in series for p in patches.get(s.id, [])]
+    covers = {s.id: s.cover_msgid for s in series if s.cover_msgid}
+    thread = _Thread(conn, set(msgids) | set(covers.values()))
+    older_of, priors = _priors(conn, msgids)
+    successor = _successors(conn, msgids)
+    overrides = _overrides(conn, set(msgids) | set(covers.values()))
+    judged: dict[str, Judged] = {}
+    judged_facts: dict[str, PatchFacts] = {}
+    reviews, events, states, series_states = [], [], [], []
+    for s in series:
+        rows = patches.get(s.id, [])
+        cover = covers.get(s.id)
+        shared = thread.replies(cover, "series") if cover else []
+        for row in rows:
+            if row.msgid in judged:
+                continue  # a Message-ID shared by two mails: judged once
+            facts = _facts(row)
+            replies = thread.replies(row.msgid, "patch") + shared
+            for sibling in rows:
+                if sibling.msgid != row.msgid:
+                    replies += thread.replies(sibling.msgid, "series", wide_only=True)
+            older = older_of.get(row.msgid)
+            prior = (prior_of(judged[older], judged_facts[older]) if older in judged
+                     else priors.get(older)) if older else None
+            superseded = None
+            if row.lineage_state == "superseded" or s.lineage_state == "superseded":
+                newer, when = successor.get(row.msgid, ("", facts.date))
+                superseded = Fact(when, f"superseded by {newer}" if newer else "the series has a newer version",
+                                  newer)
+            review = assess(facts, replies, book.role_for(facts.paths), prior=prior, superseded=superseded,
+                            override=overrides.get(row.msgid) or overrides.get(cover or ""))
+            judged[row.msgid] = review
+            judged_facts[row.msgid] = facts
+            reviews.append({"msgid": row.msgid, "series_id": s.id, "trailers": _dump(review.trailers),
+                            "verdicts": _dump(review.verdicts), "continuity": _dump(review.continuity)})
+            events.extend({"msgid": row.msgid, "date": e.date, "state": e.state, "reason": e.reason[:2000],
+                           "cause_msgid": e.msgid, "by": e.by} for e in review.events)
+            states.append({"m": row.msgid, "st": review.state})
+        state = series_state([judged[r.msgid].state for r in rows if r.msgid in judged])
+        if cover in overrides:
+            state = overrides[cover].state
+        series_states.append({"k": s.id, "st": state})
+    _write(conn, msgids, reviews, events, states, series_states)
+    return len(series)
+
+
+def _dump(value) -> str:
+    return json.dumps(value, default=lambda d: d.isoformat() if isinstance(d, datetime) else str(d))
+
+
+def _write(conn, msgids, reviews, events, states, series_states) -> None:
+    for part in chunks(msgids):
+        conn.execute(delete(PatchReview).where(PatchReview.msgid.in_(part)))
+        conn.execute(delete(StateEvent).where(StateEvent.msgid.in_(part)))
+    bulk_insert(conn, PatchReview.__table__, reviews)
+    bulk_insert(conn, StateEvent.__table__, events)
+    if states:
+        conn.execute(update(Submission).where(Submission.msgid == bindparam("m"))
+                     .values(state=bindparam("st")), states)
+    if series_states:
+        conn.execute(update(Series).where(Series.id == bindparam("k")).values(state=bindparam("st")),
+                     series_states)
+
+
+def refresh_review(engine, chunk: int = 200) -> int:
+    """Review the series in every dirty thread, a chunk of roots per transaction."""
+    total = 0
+    with engine.connect() as conn:
+        book = role_book(conn)
+    while True:
+        with engine.begin() as conn:
+            roots = list(conn.execute(select(DirtyRoot.root).order_by(DirtyRoot.root).limit(chunk)).scalars())
+            if not roots:
+                return total
+            members = [m for _, m in lookup(conn, ThreadNode.root, roots, ThreadNode.msgid)]
+            series_ids = {sid for _, sid in lookup(conn, Submission.msgid, members, Submission.series_id)
+                          if sid is not None}
+            total += update_review(conn, series_ids, book)
+            for part in chunks(roots):
+                conn.execute(delete(DirtyRoot).where(DirtyRoot.root.in_(part)))
