@@ -68,9 +68,39 @@ def show_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metava
         ev = detail["previous_evidence"]
         console.print(f"previous: {ev['series']} ({ev['confidence']:.2f}: {ev['evidence']})", markup=False)
     for p in detail["patch_details"]:
-        console.print(f"  {p['number']:>3}  {p['state']:<11} {p['subject']}", markup=False, highlight=False)
-        for older in p["supersedes"]:
-            console.print(f"       replaces <{older}>", markup=False, highlight=False)
+        _show_patch(p)
+
+
+def _line(text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _show_patch(p: dict) -> None:
+    """One patch of ``show``: state and why, trailers, verdicts, continuity."""
+    _line(f"  {p['number']:>3}  {p['state']:<17} {p['subject']}")
+    if p["state_reason"]:
+        _line(f"       why: {p['state_reason']}")
+    for older in p["supersedes"]:
+        _line(f"       replaces <{older}>")
+    for t in p["trailers"]:
+        where = {"patch": "in the patch", "carried": f"carried from <{t.get('carried_from')}>"}.get(
+            t["source"], f"<{t['msgid']}>")
+        flag = "  [" + ", ".join(t["flags"]) + "]" if t["flags"] else ""
+        _line(f"       {t['key']}: {t['value']}  ({where}){flag}")
+    for v in p["verdicts"]:
+        kind = ("not " if v["negated"] else "") + v["kind"]
+        _line(f"       {kind} by {v['by']} ({v['role']}): \"{v['text']}\"  <{v['msgid']}>")
+    cont = p["continuity"]
+    if cont:
+        same = "unchanged" if cont.get("patch_unchanged") else "changed"
+        _line(f"       since <{cont['previous']}>: patch {same}")
+        for o in cont.get("objections", []):
+            _line(f"         {o['kind']} by {o['by']}: {o['status']} ({o['why']})")
+        for d in cont.get("dropped_trailers", []):
+            _line(f"         dropped by the author although unchanged: {d['key']}: {d['value']}")
+    if p.get("override"):
+        o = p["override"]
+        _line(f"       override by {o['by']}: {o['state']} ({o['why']})")
 
 
 @app.command("interdiff")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..model import ParsedMessage, RawMail, Unreadable
 from ..parse import parse
+from ..parse.subject import parse_subject
 from ..review.assess import note_of
 from ..series.kinds import describe
 from ..store.messages import compress
@@ -89,8 +90,10 @@ def submission_fields(parsed: ParsedMessage) -> dict | None:
 
 def review_note(parsed: ParsedMessage, submission: dict | None) -> str | None:
     """The review note of a reply (discussion or proposal), as JSON."""
-    if not parsed.references or (submission is not None and submission["kind"] != "proposal"):
+    if submission is not None and submission["kind"] != "proposal":
         return None
+    if not parsed.references and not parse_subject(parsed.subject).is_reply:
+        return None  # not a reply (an archive page without headers still says "Re:")
     try:
         note = note_of(parsed.body, parsed.from_addr)
     except Exception:  # noqa: BLE001 - a reader bug must not lose the mail

@@ -12,7 +12,7 @@ from collections import defaultdict
 from sqlalchemy import Connection, func, select
 
 from ..series.assemble import PATCH_KINDS
-from .schema import Message, PatchLink, Series, SeriesLink, Submission
+from .schema import Message, PatchLink, PatchReview, Series, SeriesLink, StateEvent, StateOverride, Submission
 
 PATCH_SUCCESSION = ("version", "split", "merge")
 
@@ -94,17 +94,51 @@ def _patch_links(conn: Connection):
     return before, after, related
 
 
+def _reviews(conn: Connection, series_ids: list[int] | None) -> dict[str, dict]:
+    """msgid -> trailers, verdicts, continuity and events of judged patches."""
+    query = select(PatchReview.msgid, PatchReview.trailers, PatchReview.verdicts, PatchReview.continuity)
+    if series_ids is not None:
+        query = query.where(PatchReview.series_id.in_(series_ids))
+    out = {}
+    for msgid, trailers, verdicts, continuity in conn.execute(query):
+        out[msgid] = {"trailers": json.loads(trailers),
+                      "verdicts": [{k: v for k, v in d.items() if k != "about"} for d in json.loads(verdicts)],
+                      "continuity": json.loads(continuity), "events": []}
+    events = select(StateEvent.msgid, StateEvent.date, StateEvent.state, StateEvent.reason,
+                    StateEvent.cause_msgid, StateEvent.by).order_by(StateEvent.id)
+    if series_ids is not None:
+        events = events.where(StateEvent.msgid.in_(list(out)))
+    for msgid, date, state, reason, cause, by in conn.execute(events):
+        if msgid in out:
+            out[msgid]["events"].append({"date": date, "state": state, "reason": reason,
+                                         "msgid": cause or None, "by": by or None})
+    overrides = select(StateOverride.msgid, StateOverride.state, StateOverride.by, StateOverride.why,
+                       StateOverride.created_at).order_by(StateOverride.id)
+    for msgid, state, by, why, at in conn.execute(overrides):
+        if msgid in out:
+            out[msgid]["override"] = {"state": state, "by": by, "why": why, "date": at}
+    return out
+
+
+_NO_REVIEW = {"trailers": [], "verdicts": [], "continuity": {}, "events": []}
+
+
 def patch_dicts(conn: Connection, series_ids: list[int] | None = None) -> list[dict]:
     before, after, related = _patch_links(conn)
+    reviews = _reviews(conn, series_ids)
     out = []
     for sid, rows in sorted(_members(conn, series_ids).items()):
         for p in rows:
+            review = reviews.get(p.msgid, _NO_REVIEW)
             out.append({
                 "msgid": p.msgid, "series": sid, "number": p.number, "subject": p.subject,
                 "author": p.from_name, "author_email": p.from_addr, "date": p.date,
                 "state": p.state, "supersedes": before.get(p.msgid, []),
                 "superseded_by": after.get(p.msgid, []), "related": related.get(p.msgid, []),
-                "trailers": [], "verdicts": [], "applied": [],
+                "trailers": review["trailers"], "verdicts": review["verdicts"], "applied": [],
+                "state_reason": review["events"][-1]["reason"] if review["events"] else "",
+                "events": review["events"], "continuity": review["continuity"],
+                "override": review.get("override"),
             })
     return out
 

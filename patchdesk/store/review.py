@@ -27,6 +27,7 @@ from .messages import bulk_insert, chunks, lookup
 from .schema import (DirtyRoot, MaintainersFile, Message, PatchLink, PatchReview, ReviewNote, Series,
                      SeriesLink, StateEvent, StateOverride, Submission, ThreadNode)
 from .series import ASSEMBLED, split_paths, unpack_lines
+from .threads import mark_roots
 
 SUCCESSION = ("version", "split", "merge")
 
@@ -264,3 +265,38 @@ def refresh_review(engine, chunk: int = 200) -> int:
             total += update_review(conn, series_ids, book)
             for part in chunks(roots):
                 conn.execute(delete(DirtyRoot).where(DirtyRoot.root.in_(part)))
+
+
+def review_everything(engine) -> int:
+    """Queue every series' thread and judge them all (after a MAINTAINERS change)."""
+    with engine.begin() as conn:
+        mark_roots(conn, conn.execute(select(Submission.msgid).where(Submission.series_id.is_not(None))).scalars())
+    return refresh_review(engine)
+
+
+def set_override(conn: Connection, msgid: str, state: str, by: str, why: str) -> int | None:
+    """Record a manual state for a patch or (by its cover or any patch msgid)
+    a series; return the series id to re-judge, None if ``msgid`` is unknown."""
+    series_id = conn.execute(select(Submission.series_id).where(Submission.msgid == msgid)).scalar()
+    if series_id is None:
+        return None
+    conn.execute(StateOverride.__table__.insert().values(
+        msgid=msgid, state=state, by=by, why=why, created_at=datetime.now(timezone.utc)))
+    update_review(conn, {series_id})
+    return series_id
+
+
+def clear_override(conn: Connection, msgid: str) -> int:
+    """Remove the manual states of ``msgid``; evidence decides again."""
+    removed = conn.execute(delete(StateOverride).where(StateOverride.msgid == msgid)).rowcount
+    series_id = conn.execute(select(Submission.series_id).where(Submission.msgid == msgid)).scalar()
+    if series_id is not None:
+        update_review(conn, {series_id})
+    return removed
+
+
+def load_maintainers(conn: Connection, list_name: str, text: str) -> None:
+    """Store a MAINTAINERS file for ``list_name`` ("" for every list)."""
+    conn.execute(delete(MaintainersFile).where(MaintainersFile.list_name == list_name))
+    conn.execute(MaintainersFile.__table__.insert().values(
+        list_name=list_name, text=text, loaded_at=datetime.now(timezone.utc)))
