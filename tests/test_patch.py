@@ -189,8 +189,8 @@ def test_trailer_block_rules():
 
 
 def test_last_paragraph_that_is_not_all_trailers_stays_in_the_message():
-    for body in ("Text.\n\nSigned-off-by: A <a@b.c>\nand some more prose\n",
-                 "Text.\n\nNote: this is prose\nSee: also prose\n",
+    # (with a Signed-off-by, git's quarter rule takes a mixed block: see below)
+    for body in ("Text.\n\nNote: this is prose\nSee: also prose\n",
                  "See https://example.org/x for details.\n"):
         pb = split_patch(body)
         assert pb.trailers == () and pb.message == body.strip()
@@ -316,3 +316,14 @@ def test_split_patch_never_raises(parts, attached):
     atts = tuple(Attachment("p.patch", "text/x-patch", "".join(parts[::-1]) + text) for text in attached)
     pb = split_patch(body, atts)
     assert isinstance(pb.message, str) and all(t.key for t in pb.trailers)
+
+
+def test_trailer_block_with_a_stray_line_follows_gits_quarter_rule():
+    body = ("runltp: do not force one loop device\n\nDon't force it.\n\nFixes #703\n"
+            "Signed-off-by: Jan Stancek <jstancek@redhat.com>\nAcked-by: Cyril Hrubis <chrubis@suse.cz>\n"
+            "---\n runltp | 1 +\n")
+    parsed = split_patch(body)
+    assert [t.key for t in parsed.trailers] == ["Signed-off-by", "Acked-by"]
+    prose = split_patch("x\n\nA paragraph: with a colon\nand two\nmore lines\nthat are prose\n"
+                        "Acked-by: A <a@x>\n---\n")
+    assert prose.trailers == ()  # no Signed-off-by: all lines must be trailers

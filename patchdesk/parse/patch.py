@@ -110,21 +110,31 @@ def parse_trailers(text: str) -> list[Trailer]:
 
 
 def _trailer_split(message: str) -> tuple[str, list[Trailer]]:
-    """Cut the trailer block (last paragraph, all trailers) off a message."""
+    """Cut the trailer block off a message, by git's rule.
+
+    The block is the last paragraph.  It counts when every line is a
+    trailer (or a continuation, a ``[name: note]`` line, a cherry-pick
+    note), or, as ``git interpret-trailers`` allows, when at least a
+    quarter of its lines are trailers and one is a ``Signed-off-by`` (so a
+    stray "Fixes #703" line does not hide the Acked-by under it).
+    """
     lines = message.strip().splitlines()
     start = len(lines)
     while start > 0 and lines[start - 1].strip():
         start -= 1
     block = lines[start:]
-    known = False
+    known = signed = False
+    trailers = others = 0
     for k, line in enumerate(block):
         m = _TRAILER.match(line)
         if m:
+            trailers += 1
             known = known or _is_trailer_key(m[1])
+            signed = signed or m[1].lower() == "signed-off-by"
         elif not (line[:1] in (" ", "\t") and k > 0) and not (line.startswith("[") and line.rstrip().endswith("]")) \
                 and not line.startswith("(cherry picked from commit"):
-            return message.strip(), []
-    if not known:
+            others += 1
+    if not known or (others and not (signed and trailers * 3 >= others)):
         return message.strip(), []
     return "\n".join(lines[:start]).strip(), parse_trailers("\n".join(block))
 
