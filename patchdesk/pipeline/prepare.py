@@ -94,10 +94,7 @@ def review_note(parsed: ParsedMessage, submission: dict | None) -> str | None:
         return None
     if not parsed.references and not parse_subject(parsed.subject).is_reply:
         return None  # not a reply (an archive page without headers still says "Re:")
-    try:
-        note = note_of(parsed.body, parsed.from_addr)
-    except Exception:  # noqa: BLE001 - a reader bug must not lose the mail
-        return None
+    note = note_of(parsed.body, parsed.from_addr)
     return json.dumps(note) if note else None
 
 
@@ -115,8 +112,12 @@ def prepare(item: tuple[RawMail, str]) -> Prepared:
     except Exception:  # noqa: BLE001 - see submission_fields
         submission = None
         row["flags"] = ",".join(filter(None, [row["flags"], "features-failed"]))
-    return Prepared(digest, mail.position, row, "", data, len(mail.data), submission,
-                    review_note(parsed, submission))
+    try:
+        note = review_note(parsed, submission)
+    except Exception:  # noqa: BLE001 - a reader bug must not lose the mail: flag it
+        note = None
+        row["flags"] = ",".join(filter(None, [row["flags"], "review-failed"]))
+    return Prepared(digest, mail.position, row, "", data, len(mail.data), submission, note)
 
 
 def _exit_with_parent(parent: int) -> None:

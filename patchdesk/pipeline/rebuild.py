@@ -36,7 +36,11 @@ def _derived(raw: bytes, fmt: str, old_flags: str) -> tuple[dict, dict | None, s
     except Exception:  # noqa: BLE001 - as at ingest: keep the mail, flag it
         fields["flags"] = ",".join(filter(None, [fields["flags"], "features-failed"]))
         return fields, None, None
-    return fields, sub, review_note(parsed, sub)
+    try:
+        return fields, sub, review_note(parsed, sub)
+    except Exception:  # noqa: BLE001 - as at ingest: keep the mail, flag it
+        fields["flags"] = ",".join(filter(None, [fields["flags"], "review-failed"]))
+        return fields, sub, None
 
 
 def _clear_derived(engine: Engine) -> None:

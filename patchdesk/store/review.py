@@ -130,10 +130,12 @@ class _Thread:
 
 
 def _priors(conn: Connection, msgids: list[str]) -> tuple[dict[str, str], dict[str, Prior]]:
-    """newer -> older patch (``version`` links) and the stored review of the older."""
-    older_of = {}
+    """newer -> older patch and the stored review of the older.  A split
+    patch's pieces each answer the objections to the whole; of a merge,
+    the first older patch is taken."""
+    older_of: dict[str, str] = {}
     for newer, older, kind in lookup(conn, PatchLink.newer_msgid, msgids, PatchLink.older_msgid, PatchLink.kind):
-        if kind == "version":
+        if kind in SUCCESSION and (newer not in older_of or kind == "version"):
             older_of[newer] = older
     stored = {}
     olds = set(older_of.values())
