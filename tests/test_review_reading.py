@@ -139,3 +139,18 @@ def test_for_the_series_marks_trailers_series_wide():
 def test_indented_trailer_and_fixes_kept():
     given = reply_trailers("  Reviewed-by: A <a@x.org>\nFixes: 0123456789ab (\"gpio: x\")\n", "a@x.org")
     assert [g.trailer.key for g in given] == ["Reviewed-by", "Fixes"]
+
+
+def test_blank_line_inside_a_quoted_hunk_is_not_a_changed_line():
+    body = "> @@ -1,2 +1,2 @@\n> +\tint x;\n>\n> -\tint y;\n\nPlease resend.\n"
+    about = split_reply(body).paragraphs()[0].about
+    assert [(q.sign, q.text) for q in about] == [("+", "\tint x;"), ("-", "\tint y;")]
+
+
+def test_original_message_marker_before_a_gt_quote_is_only_an_attribution():
+    # some webmail clients write the Outlook marker, then quote with '>' and reply below
+    body = "\n----- Original Message -----\n> Reviewed-by: A <a@x.org>\n\nPushed, thanks.\n"
+    reply = split_reply(body)
+    assert reply.own.strip() == "Pushed, thanks."
+    assert "attribution" in {s.kind for s in reply.segments}
+    assert kinds(body) == [("applied", False)]

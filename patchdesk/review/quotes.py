@@ -97,7 +97,7 @@ class Reply:
                     header = _DIFF_HEADER.match(line)
                     if header:
                         path = header.group(1) or header.group(2)
-                    elif line[:1] in "+-" and not line.startswith(("+++", "---")):
+                    elif line[:1] in ("+", "-") and not line.startswith(("+++", "---")):
                         about.append(QuotedLine(path, line[0], line[1:]))
             elif seg.kind == "own":
                 text = "\n".join(seg.lines).strip()
@@ -152,9 +152,19 @@ def _signature_at(lines: list[str], i: int) -> bool:
     return False
 
 
+def _quoted_next(lines: list[str], i: int) -> bool:
+    """Whether the first non-blank line after ``i`` is ``>``-quoted."""
+    for line in lines[i + 1:i + 4]:
+        if line.strip():
+            return line.lstrip().startswith(">")
+    return False
+
+
 def _outlook_block(lines: list[str], i: int) -> bool:
     if _ORIGINAL.match(lines[i].strip()):
-        return True
+        # some webmail clients write the marker and then quote with '>' as
+        # usual, the author's reply below: that marker is only an attribution
+        return not _quoted_next(lines, i)
     return bool(_OUTLOOK_FROM.match(lines[i]) and i + 1 < len(lines) and _OUTLOOK_NEXT.match(lines[i + 1])
                 and any(_OUTLOOK_NEXT.match(x) for x in lines[i + 1:i + 4]))
 
@@ -196,7 +206,7 @@ def split_reply(body: str) -> Reply:
             for rest in lines[i:]:
                 push("original", 0, rest)
             break
-        span = _is_attribution(lines, i)
+        span = 1 if _ORIGINAL.match(line.strip()) else _is_attribution(lines, i)
         if span:
             for k in range(span):
                 push("attribution", 0, lines[i + k])
