@@ -181,22 +181,25 @@ def replay(posted: datetime, author: str, statements: list[Statement], *,
 def series_state(states: list[str]) -> str:
     """One state for a series from its patches' states.
 
-    All alike: that state.  Otherwise what needs the maintainer's action
-    first: any rejected patch, then any change request; a mix with some
-    patches applied or accepted is ``under-review`` (partly taken), and
-    any other mix is the least advanced of them.
+    All alike (superseded ones aside): that state.  Some accepted by a
+    tree and some not: ``partially-accepted``.  Otherwise what needs the
+    maintainer's action first: any rejected patch, then any change request;
+    a mix with some patches claimed applied is ``under-review`` (partly
+    taken), and any other mix is the least advanced of them.
     """
     if not states:
         return "new"
     kinds = set(states)
     if len(kinds) == 1:
         return states[0]
-    for state in ("rejected", "changes-requested"):
-        if state in kinds:
-            return state
     kinds.discard("superseded")
     if len(kinds) == 1:
         return kinds.pop()
-    if kinds & {"applied-claimed", "accepted"}:
+    if "accepted" in kinds:
+        return "partially-accepted"
+    for state in ("rejected", "changes-requested"):
+        if state in kinds:
+            return state
+    if "applied-claimed" in kinds:
         return "under-review"
     return "under-review" if "under-review" in kinds else "new"

@@ -12,6 +12,7 @@ from collections import defaultdict
 from sqlalchemy import Connection, func, select
 
 from ..series.assemble import PATCH_KINDS
+from .trees import applied_rows
 from .schema import Message, PatchLink, PatchReview, Series, SeriesLink, StateEvent, StateOverride, Submission
 
 PATCH_SUCCESSION = ("version", "split", "merge")
@@ -126,6 +127,7 @@ _NO_REVIEW = {"trailers": [], "verdicts": [], "continuity": {}, "events": []}
 def patch_dicts(conn: Connection, series_ids: list[int] | None = None) -> list[dict]:
     before, after, related = _patch_links(conn)
     reviews = _reviews(conn, series_ids)
+    carried = applied_rows(conn, list(reviews)) if reviews else {}
     out = []
     for sid, rows in sorted(_members(conn, series_ids).items()):
         for p in rows:
@@ -135,7 +137,7 @@ def patch_dicts(conn: Connection, series_ids: list[int] | None = None) -> list[d
                 "author": p.from_name, "author_email": p.from_addr, "date": p.date,
                 "state": p.state, "supersedes": before.get(p.msgid, []),
                 "superseded_by": after.get(p.msgid, []), "related": related.get(p.msgid, []),
-                "trailers": review["trailers"], "verdicts": review["verdicts"], "applied": [],
+                "trailers": review["trailers"], "verdicts": review["verdicts"], "applied": carried.get(p.msgid, []),
                 "state_reason": review["events"][-1]["reason"] if review["events"] else "",
                 "events": review["events"], "continuity": review["continuity"],
                 "override": review.get("override"),

@@ -28,6 +28,10 @@ from .schema import (DirtyRoot, MaintainersFile, Message, PatchLink, PatchReview
                      SeriesLink, StateEvent, StateOverride, Submission, ThreadNode)
 from .series import ASSEMBLED, split_paths, unpack_lines
 from .threads import mark_roots
+from .trees import applied_rows
+
+#: Methods that show the whole patch in a tree (``partial`` does not).
+WHOLE = ("link", "patch-id", "fuzzy")
 
 SUCCESSION = ("version", "split", "merge")
 
@@ -173,6 +177,17 @@ def _overrides(conn: Connection, msgids: set[str]) -> dict[str, Override]:
     return out
 
 
+def _accepted(commits: list[dict], posted: datetime) -> Fact | None:
+    """A tree carries the patch whole (a partial application is shown, but
+    does not make the patch accepted)."""
+    whole = [c for c in commits if c["method"] in WHOLE]
+    if not whole:
+        return None
+    c = min(whole, key=lambda c: (WHOLE.index(c["method"]), -c["confidence"]))
+    when = max(c["date"] or posted, posted)
+    return Fact(when, f"in {c['tree']} as {c['commit'][:12]} ({c['method']}: {c['evidence']})", "")
+
+
 def _facts(row) -> PatchFacts:
     own = tuple((k, v, n, e) for k, v, n, e in json.loads(row.trailers or "[]"))
     return PatchFacts(row.msgid, _utc(row.date), row.from_name, row.from_addr, row.patch_id,
@@ -193,6 +208,7 @@ def update_review(conn: Connection, series_ids: set[int], book: RoleBook | None 
     older_of, priors = _priors(conn, msgids)
     successor = _successors(conn, msgids)
     overrides = _overrides(conn, set(msgids) | set(covers.values()))
+    carried = applied_rows(conn, msgids)
     judged: dict[str, Judged] = {}
     judged_facts: dict[str, PatchFacts] = {}
     reviews, events, states, series_states = [], [], [], []
@@ -217,6 +233,7 @@ def update_review(conn: Connection, series_ids: set[int], book: RoleBook | None 
                 superseded = Fact(when, f"superseded by {newer}" if newer else "the series has a newer version",
                                   newer)
             review = assess(facts, replies, book.role_for(facts.paths), prior=prior, superseded=superseded,
+                            accepted=_accepted(carried.get(row.msgid, []), facts.date),
                             override=overrides.get(row.msgid) or overrides.get(cover or ""))
             judged[row.msgid] = review
             judged_facts[row.msgid] = facts

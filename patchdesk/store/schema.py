@@ -288,3 +288,57 @@ class DirtyRoot(Base):
 
     __tablename__ = "dirty_roots"
     root: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class Tree(Base):
+    """A registered git repository and branch (``patchdesk tree add``).
+    User configuration; ``head`` is the last commit scanned."""
+
+    __tablename__ = "trees"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    branch: Mapped[str] = mapped_column(Text)
+    head: Mapped[str] = mapped_column(String(64), default="")
+    scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Commit(Base):
+    """A commit read from a tree, with what applied detection compares
+    (a cache: rebuilt by scanning again)."""
+
+    __tablename__ = "commits"
+    sha: Mapped[str] = mapped_column(String(64), primary_key=True)
+    author_name: Mapped[str] = mapped_column(Text, default="")
+    author_email: Mapped[str] = mapped_column(Text, default="")
+    #: author date (``git am`` takes it from the mail it applied)
+    date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    committed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    patch_id: Mapped[str] = mapped_column(String(40), default="", index=True)
+    paths: Mapped[str] = mapped_column(Text, default="")
+    lines: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    #: Message-IDs named by Link: / Message-Id: trailers, space separated
+    msgids: Mapped[str] = mapped_column(Text, default="")
+
+
+class TreeCommit(Base):
+    """Which tree carries which commit (a commit may be in several)."""
+
+    __tablename__ = "tree_commits"
+    tree_id: Mapped[int] = mapped_column(ForeignKey("trees.id"), primary_key=True)
+    sha: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Applied(Base):
+    """patch -> the commit that carries it, how it was found (derived)."""
+
+    __tablename__ = "applied"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    msgid: Mapped[str] = mapped_column(Text, index=True)
+    sha: Mapped[str] = mapped_column(String(64), index=True)
+    tree_id: Mapped[int] = mapped_column(ForeignKey("trees.id"))
+    method: Mapped[str] = mapped_column(String(12))
+    confidence: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,172 @@
+"""Registered git trees, their scanned commits, and applied detection.
+
+A scan reads only the commits since the last scanned head (when the branch
+moved forward; a rewritten branch is read again whole), caches each
+commit's patch-id, files, changed-line hashes and named Message-IDs, in
+batches of one transaction each.  Detection then matches every patch
+against every cached commit with the pure ``trees.applied`` and queues the
+threads whose patches changed for the review stage, which turns a match
+into the ``accepted`` state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Connection, delete, select, update
+
+from ..series.assemble import PATCH_KINDS
+from ..trees.applied import METHODS, CommitIndex, find_applied
+from ..trees.gitlog import GitError, commits, is_ancestor, resolve
+from ..versions.similarity import PatchInfo
+from .messages import bulk_insert, chunks, insert_ignore
+from .schema import Applied, Commit, Message, Submission, Tree, TreeCommit
+from .series import pack_lines, split_paths, unpack_lines
+from .threads import mark_roots
+
+BATCH = 2000
+
+
+class TreeError(Exception):
+    """A tree cannot be registered or read; the message says why."""
+
+
+def add_tree(conn: Connection, name: str, path: Path, branch: str) -> int:
+    if conn.execute(select(Tree.id).where(Tree.name == name)).scalar() is not None:
+        raise TreeError(f"a tree named {name!r} is already registered")
+    try:
+        head = resolve(path, branch)
+    except GitError as exc:
+        raise TreeError(f"{path}: no branch {branch!r} ({exc})") from None
+    if not head:
+        raise TreeError(f"{path}: no branch {branch!r}")
+    return conn.execute(Tree.__table__.insert().values(name=name, path=str(path.absolute()), branch=branch,
+                                                       head="")).inserted_primary_key[0]
+
+
+def list_trees(conn: Connection) -> list:
+    return conn.execute(select(Tree).order_by(Tree.name)).all()
+
+
+def _utc(date) -> datetime:
+    if isinstance(date, str):
+        date = datetime.fromisoformat(date)
+    if date is None:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+
+
+def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) -> dict:
+    """Read the commits ``name``'s branch gained since the last scan."""
+    with engine.connect() as conn:
+        tree = conn.execute(select(Tree).where(Tree.name == name)).first()
+    if tree is None:
+        raise TreeError(f"no tree named {name!r}")
+    repo = Path(tree.path)
+    try:
+        head = resolve(repo, tree.branch)
+    except GitError as exc:
+        raise TreeError(f"tree {name}: {exc}") from None
+    since = tree.head if tree.head and tree.head != head and is_ancestor(repo, tree.head, head) else None
+    if tree.head == head:
+        return {"tree": name, "new_commits": 0, "head": head, "full": False}
+    with engine.begin() as conn:
+        position = 0
+        if since is None:  # first scan, or the branch was rewritten: read it whole
+            conn.execute(delete(TreeCommit).where(TreeCommit.tree_id == tree.id))
+        else:
+            position = len(conn.execute(select(TreeCommit.sha).where(TreeCommit.tree_id == tree.id)).all())
+    count = 0
+    batch: list = []
+
+    def flush() -> None:
+        nonlocal batch
+        with engine.begin() as conn:
+            insert_ignore(conn, Commit.__table__, [_commit_row(c) for c in batch])
+            insert_ignore(conn, TreeCommit.__table__, [{"tree_id": tree.id, "sha": c.sha, "position": position + i}
+                                                       for i, c in enumerate(batch, count - len(batch))])
+        batch = []
+        if progress:
+            progress(count)
+
+    try:
+        for commit in commits(repo, head, since):
+            batch.append(commit)
+            count += 1
+            if len(batch) >= BATCH:
+                flush()
+    except GitError as exc:
+        raise TreeError(f"tree {name}: {exc}") from None
+    if batch:
+        flush()
+    with engine.begin() as conn:
+        conn.execute(update(Tree).where(Tree.id == tree.id).values(head=head, scanned_at=datetime.now(timezone.utc)))
+    return {"tree": name, "new_commits": count, "head": head, "full": since is None}
+
+
+def _commit_row(c) -> dict:
+    return {"sha": c.sha, "author_name": c.author_name[:500], "author_email": c.author_email[:500],
+            "date": c.date, "committed": c.committed, "subject": c.subject[:2000], "patch_id": c.patch_id, "paths": "\n".join(c.paths),
+            "lines": pack_lines(c.lines), "msgids": " ".join(c.msgids)}
+
+
+def commit_index(conn: Connection) -> tuple[CommitIndex, dict[str, int]]:
+    """Every cached commit of a registered tree, indexed; and sha -> tree id."""
+    tree_of = {}
+    for tree_id, sha in conn.execute(select(TreeCommit.tree_id, TreeCommit.sha).order_by(TreeCommit.tree_id)):
+        tree_of.setdefault(sha, tree_id)
+    infos, msgids, committed = [], {}, {}
+    query = select(Commit.sha, Commit.author_email, Commit.date, Commit.committed, Commit.subject,
+                   Commit.patch_id, Commit.paths, Commit.lines, Commit.msgids)
+    for row in conn.execute(query):
+        if row.sha not in tree_of:
+            continue
+        committed[row.sha] = _utc(row.committed or row.date)
+        infos.append(PatchInfo(row.sha, 0, row.subject, row.author_email, _utc(row.date), row.patch_id,
+                               frozenset(split_paths(row.paths)), unpack_lines(row.lines)))
+        if row.msgids:
+            msgids[row.sha] = tuple(row.msgids.split())
+    return CommitIndex(infos, msgids, committed), tree_of
+
+
+def _patches(conn: Connection) -> list[PatchInfo]:
+    query = (select(Submission.msgid, Submission.number, Submission.name, Message.from_addr, Message.date,
+                    Submission.patch_id, Submission.paths, Submission.lines)
+             .join(Message, Message.id == Submission.message_id)
+             .where(Submission.kind.in_(PATCH_KINDS), Submission.series_id.is_not(None)))
+    return [PatchInfo(r.msgid, r.number or 1, r.name, r.from_addr, _utc(r.date), r.patch_id,
+                      frozenset(split_paths(r.paths)), unpack_lines(r.lines)) for r in conn.execute(query)]
+
+
+def update_applied(conn: Connection, methods: tuple[str, ...] = METHODS) -> int:
+    """Match every patch against every scanned commit; return matches.
+    Threads whose patches gained or lost a match are queued for review."""
+    index, tree_of = commit_index(conn)
+    matches = find_applied(_patches(conn), index, methods=methods) if index.commits else []
+    before = {(m, s, meth) for m, s, meth in conn.execute(select(Applied.msgid, Applied.sha, Applied.method))}
+    after = {(m.msgid, m.sha, m.method) for m in matches}
+    conn.execute(delete(Applied))
+    bulk_insert(conn, Applied.__table__, [
+        {"msgid": m.msgid, "sha": m.sha, "tree_id": tree_of[m.sha], "method": m.method,
+         "confidence": m.confidence, "evidence": m.evidence} for m in matches])
+    mark_roots(conn, {m for m, _, _ in before ^ after})
+    return len(matches)
+
+
+def applied_rows(conn: Connection, msgids: list[str]) -> dict[str, list[dict]]:
+    """msgid -> the commits carrying it, with tree name, method and evidence."""
+    names = {tid: name for tid, name in conn.execute(select(Tree.id, Tree.name))}
+    out: dict[str, list[dict]] = {}
+    query = (select(Applied.msgid, Applied.sha, Applied.tree_id, Applied.method, Applied.confidence,
+                    Applied.evidence, Commit.date, Commit.subject)
+             .join(Commit, Commit.sha == Applied.sha, isouter=True))
+    for part in chunks(msgids):
+        for r in conn.execute(query.where(Applied.msgid.in_(part))):
+            out.setdefault(r.msgid, []).append({
+                "tree": names.get(r.tree_id, ""), "commit": r.sha, "method": r.method,
+                "confidence": r.confidence, "evidence": r.evidence, "date": _utc(r.date) if r.date else None,
+                "subject": r.subject or ""})
+    return out
+
