@@ -98,6 +98,8 @@ def _show_patch(p: dict) -> None:
             _line(f"         {o['kind']} by {o['by']}: {o['status']} ({o['why']})")
         for d in cont.get("dropped_trailers", []):
             _line(f"         dropped by the author although unchanged: {d['key']}: {d['value']}")
+    for a in p["applied"]:
+        _line(f"       in {a['tree']} as {a['commit'][:12]} ({a['method']}, {a['confidence']:.2f}): {a['evidence']}")
     if p.get("override"):
         o = p["override"]
         _line(f"       override by {o['by']}: {o['state']} ({o['why']})")

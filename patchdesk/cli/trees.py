@@ -1,0 +1,84 @@
+"""``patchdesk tree add|scan|list``: the git trees that say what was applied."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..store.review import refresh_review
+from ..store.trees import TreeError, add_tree, list_trees, scan_tree, update_applied
+from . import app
+from .messages import JsonOption
+from .output import console, error, print_json, short_date
+
+tree_app = typer.Typer(no_args_is_help=True, help="Git trees: what was really applied.")
+app.add_typer(tree_app, name="tree")
+
+
+@tree_app.command("add")
+def tree_add(ctx: typer.Context, name: str, path: Path,
+             branch: Annotated[str, typer.Option("--branch", help="Branch to follow.")] = "master") -> None:
+    """Register a local git repository's branch (then run `tree scan`)."""
+    try:
+        with ctx.obj.engine.begin() as conn:
+            add_tree(conn, name, path, branch)
+    except TreeError as exc:
+        error(str(exc))
+        raise typer.Exit(1)
+    console.print(f"tree {name}: {path} {branch}", markup=False, highlight=False)
+
+
+def apply_trees(engine) -> int:
+    """Match patches against the scanned commits, then judge what changed."""
+    with engine.begin() as conn:
+        found = update_applied(conn)
+    refresh_review(engine)
+    return found
+
+
+@tree_app.command("scan")
+def tree_scan(ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="One tree (default: all).")] = None,
+              as_json: JsonOption = False) -> None:
+    """Read new commits of the registered trees and find the applied patches."""
+    engine = ctx.obj.engine
+    with engine.connect() as conn:
+        names = [t.name for t in list_trees(conn) if name in (None, t.name)]
+    if name and not names:
+        error(f"no tree named {name!r}")
+        raise typer.Exit(1)
+    results = []
+    try:
+        for tree in names:
+            results.append(scan_tree(engine, tree))
+    except TreeError as exc:
+        error(str(exc))
+        raise typer.Exit(1)
+    matched = apply_trees(engine)
+    if as_json:
+        print_json({"trees": results, "applied_patches": matched})
+        return
+    for r in results:
+        how = "full scan" if r["full"] else "new"
+        console.print(f"{r['tree']}: {r['new_commits']} commits ({how}), head {r['head'][:12]}",
+                      markup=False, highlight=False)
+    console.print(f"{matched} patches found in the trees", markup=False)
+
+
+@tree_app.command("list")
+def tree_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Registered trees, their branch and last scan."""
+    with ctx.obj.engine.connect() as conn:
+        trees = [{"name": t.name, "path": t.path, "branch": t.branch, "head": t.head,
+                  "scanned_at": t.scanned_at} for t in list_trees(conn)]
+    if as_json:
+        print_json(trees)
+        return
+    table = Table(title=f"trees ({len(trees)})")
+    for column in ("name", "path", "branch", "head", "scanned"):
+        table.add_column(column)
+    for t in trees:
+        table.add_row(t["name"], t["path"], t["branch"], t["head"][:12], short_date(t["scanned_at"]))
+    console.print(table)

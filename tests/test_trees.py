@@ -1,0 +1,168 @@
+"""Git trees: scanning real repositories and finding what was applied.
+
+The list and the tree are made the way they are in life: patches written
+as commits, sent with ``git format-patch``, then applied by a maintainer
+with ``git am`` (as sent, with a Message-Id, edited on the way, or only in
+part).
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from patchdesk.cli import app
+from patchdesk.trees.gitlog import commits, resolve
+
+AUTHOR = ("Ada Lovelace", "ada@example.org")
+BASE = {
+    "drivers/frob/widget.c": "".join(f"int widget_{i} = {i};\n" for i in range(30)),
+    "drivers/frob/buffer.c": "".join(f"static int buffer_size_{i} = {i * 8};\n" for i in range(30)),
+    "drivers/frob/core.c": "".join(f"void core_step_{i}(void) {{ }}\n" for i in range(30)),
+    "drivers/frob/util.c": "".join(f"int util_{i}(int x) {{ return x + {i}; }}\n" for i in range(30)),
+    "Documentation/frob.rst": "".join(f"Paragraph {i} of the frob guide.\n" for i in range(30)),
+    "drivers/frob/extra.c": "".join(f"long extra_{i} = {i * 3};\n" for i in range(30)),
+}
+runner = CliRunner()
+
+
+def git(repo: Path, *args: str, env: dict | None = None, stdin: bytes | None = None) -> str:
+    full = {**os.environ, "GIT_AUTHOR_NAME": AUTHOR[0], "GIT_AUTHOR_EMAIL": AUTHOR[1],
+            "GIT_COMMITTER_NAME": "Maria Keller", "GIT_COMMITTER_EMAIL": "maria@frob.example.org",
+            **(env or {})}
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, env=full, input=stdin, check=True)
+    return done.stdout.decode()
+
+
+def edit(repo: Path, path: str, old: str, new: str) -> None:
+    file = repo / path
+    text = file.read_text()
+    assert old in text, (path, old)
+    file.write_text(text.replace(old, new))
+
+
+def _mail(repo: Path, msgid: str, version: int, date: str) -> bytes:
+    out = git(repo, "format-patch", "-1", "--stdout", f"-v{version}" if version > 1 else "--no-numbered")
+    head, body = out.split("\n\n", 1)
+    head = "\n".join(line for line in head.split("\n") if not line.startswith("Date:"))
+    return f"{head}\nDate: {date}\nMessage-Id: <{msgid}>\n\n{body}".encode()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """(list mbox, maintainer repo) built with real git."""
+    root = tmp_path_factory.mktemp("world")
+    work = root / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    for path, text in BASE.items():
+        (work / path).parent.mkdir(parents=True, exist_ok=True)
+        (work / path).write_text(text)
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "frob 0.1", env={"GIT_AUTHOR_DATE": "2026-10-01T10:00:00Z",
+                                                       "GIT_COMMITTER_DATE": "2026-10-01T10:00:00Z"})
+    base = git(work, "rev-parse", "HEAD").strip()
+    mails = {}
+
+    def patch(name, msgid, version, date, edits, message):
+        git(work, "checkout", "-q", "-B", name, base)
+        for path, old, new in edits:
+            edit(work, path, old, new)
+        git(work, "commit", "-q", "-am", message, env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+        mails[msgid] = _mail(work, msgid, version, date)
+
+    w = "drivers/frob/widget.c"
+    patch("a1", "a1@x", 1, "Mon, 02 Nov 2026 10:00:00 +0000", [(w, "widget_5 = 5", "widget_5 = 50")],
+          "frob: widget: raise the fifth limit\n\nIt is too low.\n\nSigned-off-by: Ada Lovelace <ada@example.org>")
+    patch("a2", "a2@x", 2, "Mon, 09 Nov 2026 10:00:00 +0000",
+          [(w, "widget_5 = 5", "widget_5 = 55"), (w, "widget_6 = 6", "widget_6 = 66")],
+          "frob: widget: raise the fifth limit\n\nIt is too low; the sixth too.\n\n"
+          "Signed-off-by: Ada Lovelace <ada@example.org>")
+    b = "drivers/frob/buffer.c"
+    patch("b", "b@x", 1, "Tue, 03 Nov 2026 10:00:00 +0000",
+          [(b, f"buffer_size_{i} = {i * 8}", f"buffer_size_{i} = {i * 16}") for i in (3, 4, 5, 6, 7)],
+          "frob: buffer: double the small buffers\n\nSigned-off-by: Ada Lovelace <ada@example.org>")
+    patch("c", "c@x", 1, "Wed, 04 Nov 2026 10:00:00 +0000",
+          [("drivers/frob/core.c", "core_step_9(void) { }", "core_step_9(void) { core_step_8(); }")],
+          "frob: core: chain step nine\n\nSigned-off-by: Ada Lovelace <ada@example.org>")
+    patch("d", "d@x", 1, "Thu, 05 Nov 2026 10:00:00 +0000",
+          [("drivers/frob/util.c", f"return x + {i};", f"return x + {i} + 1;") for i in (2, 3, 4)]
+          + [("Documentation/frob.rst", f"Paragraph {i} of", f"Section {i} of") for i in (2, 3, 4, 5)],
+          "frob: util: off by one, and the guide\n\nSigned-off-by: Ada Lovelace <ada@example.org>")
+    patch("e", "e@x", 1, "Fri, 06 Nov 2026 10:00:00 +0000",
+          [("drivers/frob/extra.c", "extra_7 = 21", "extra_7 = 22")],
+          "frob: extra: fix the seventh\n\nSigned-off-by: Ada Lovelace <ada@example.org>")
+
+    tree = root / "maintainer"
+    subprocess.run(["git", "clone", "-q", str(work), str(tree)], check=True)
+    git(tree, "checkout", "-q", "-B", "frob-next", base)
+    later = {"GIT_COMMITTER_DATE": "2026-11-20T10:00:00Z"}
+    git(tree, "am", "-q", env=later, stdin=mails["a2@x"])                          # v2 as sent
+    git(tree, "am", "-q", env=later, stdin=mails["b@x"])                           # edited on the way
+    edit(tree, b, "buffer_size_7 = 112", "buffer_size_7 = 128")
+    git(tree, "commit", "-q", "-a", "--amend", "--no-edit", env=later)
+    git(tree, "am", "-q", "--message-id", env=later, stdin=mails["c@x"])           # with Message-ID:
+    (root / "d.patch").write_bytes(mails["d@x"])                                     # only the code part
+    git(tree, "apply", "--include=drivers/frob/util.c", str(root / "d.patch"))
+    git(tree, "commit", "-q", "-am", "frob: util: off by one, and the guide",
+        env={**later, "GIT_AUTHOR_DATE": "Thu, 05 Nov 2026 10:00:00 +0000"})
+    listing = b"".join(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + m.split(b"\n", 1)[1] + b"\n"
+                       for m in mails.values())
+    (root / "list.mbox").write_bytes(listing)
+    return root / "list.mbox", tree
+
+
+def run(db, *args, code=0):
+    result = runner.invoke(app, ["--db", str(db), *args])
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_gitlog_streams_commits_with_patch_ids_and_links(world):
+    _, tree = world
+    found = list(commits(tree, resolve(tree, "frob-next")))
+    assert [c.subject for c in found] == ["frob 0.1", "frob: widget: raise the fifth limit",
+                                          "frob: buffer: double the small buffers", "frob: core: chain step nine",
+                                          "frob: util: off by one, and the guide"]
+    assert found[3].msgids == ("c@x",)
+    assert found[1].paths == ("drivers/frob/widget.c",)
+    stable = git(tree, "log", "-1", "--format=%H", "frob-next~3")
+    pid = subprocess.run(["git", "-C", str(tree), "patch-id", "--stable"], input=git(tree, "show", stable.strip()).encode(),
+                         capture_output=True, check=True).stdout.decode().split()[0]
+    assert found[1].patch_id == pid
+
+
+def test_applied_detection_methods_and_states(world, tmp_path):
+    mbox, tree = world
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(mbox))
+    run(db, "tree", "add", "frob", str(tree), "--branch", "frob-next")
+    out = run(db, "tree", "scan")
+    assert "frob: 5 commits (full scan)" in out
+    import json
+    patches = {p["msgid"]: p for p in json.loads(run(db, "export"))["patches"]}
+    how = {m: [(a["method"], a["tree"]) for a in p["applied"]] for m, p in patches.items()}
+    assert how == {"a1@x": [], "a2@x": [("patch-id", "frob")], "b@x": [("fuzzy", "frob")],
+                   "c@x": [("link", "frob")], "d@x": [("partial", "frob")], "e@x": []}
+    states = {m: p["state"] for m, p in patches.items()}
+    assert states == {"a1@x": "superseded", "a2@x": "accepted", "b@x": "accepted", "c@x": "accepted",
+                      "d@x": "new", "e@x": "new"}
+    assert patches["a2@x"]["state_reason"].startswith("in frob as ")
+    assert "90% of the patch's changed lines" in patches["b@x"]["applied"][0]["evidence"]
+    # incremental: nothing new, nothing read
+    assert "frob: 0 commits" in run(db, "tree", "scan", "frob")
+
+
+def test_tree_add_refuses_bad_input(world, tmp_path):
+    _, tree = world
+    db = tmp_path / "pd.db"
+    marker = tmp_path / "pwned"
+    run(db, "tree", "add", "x", str(tree), "--branch", f"--upload-pack=touch {marker}", code=1)
+    run(db, "tree", "add", "x", str(tree), "--branch", "$(touch " + str(marker) + ")", code=1)
+    assert not marker.exists()
+    run(db, "tree", "add", "x", str(tmp_path / "nowhere"), "--branch", "main", code=1)
+    run(db, "tree", "add", "x", str(tree), "--branch", "frob-next")
+    run(db, "tree", "add", "x", str(tree), "--branch", "frob-next", code=1)  # name taken
+    run(db, "tree", "scan", "nope", code=1)
