@@ -166,3 +166,14 @@ def test_tree_add_refuses_bad_input(world, tmp_path):
     run(db, "tree", "add", "x", str(tree), "--branch", "frob-next")
     run(db, "tree", "add", "x", str(tree), "--branch", "frob-next", code=1)  # name taken
     run(db, "tree", "scan", "nope", code=1)
+
+
+def test_patches_arriving_after_the_scan_are_matched(world, tmp_path):
+    mbox, tree = world
+    db = tmp_path / "pd.db"
+    run(db, "tree", "add", "frob", str(tree), "--branch", "frob-next")
+    run(db, "tree", "scan")
+    run(db, "ingest", str(mbox))
+    import json
+    states = {p["msgid"]: p["state"] for p in json.loads(run(db, "export"))["patches"]}
+    assert states["a2@x"] == "accepted" and states["c@x"] == "accepted" and states["a1@x"] == "superseded"

@@ -32,6 +32,7 @@ from ..sources import discover
 from ..store import messages as store
 from ..store.series import insert_submissions, mark_dirty, refresh_dirty
 from ..store.review import insert_notes, refresh_review
+from ..store.trees import has_trees, update_applied
 from ..store.threads import mark_roots, thread_input, update_threads
 from .prepare import Prepared, Preparer, default_jobs
 
@@ -214,6 +215,10 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
     if progress:
         progress(summary)
     refresh_dirty(engine)
+    if summary.stored:
+        with engine.begin() as conn:
+            if has_trees(conn):  # new patches may already be in a scanned tree
+                update_applied(conn)
     summary.stage = "review"
     if progress:
         progress(summary)

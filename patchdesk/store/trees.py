@@ -46,6 +46,10 @@ def add_tree(conn: Connection, name: str, path: Path, branch: str) -> int:
                                                        head="")).inserted_primary_key[0]
 
 
+def has_trees(conn: Connection) -> bool:
+    return conn.execute(select(Tree.id).limit(1)).first() is not None
+
+
 def list_trees(conn: Connection) -> list:
     return conn.execute(select(Tree).order_by(Tree.name)).all()
 
