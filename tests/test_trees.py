@@ -8,6 +8,7 @@ part).
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,37 @@ def test_patches_arriving_after_the_scan_are_matched(world, tmp_path):
     import json
     states = {p["msgid"]: p["state"] for p in json.loads(run(db, "export"))["patches"]}
     assert states["a2@x"] == "accepted" and states["c@x"] == "accepted" and states["a1@x"] == "superseded"
+
+
+@pytest.fixture(scope="module")
+def demo_tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    demo = Path(__file__).resolve().parents[1] / "demo"
+    subprocess.run([sys.executable, str(demo / "make_demo.py"), "--out", str(root / "demo.mbox"),
+                    "--tree", str(root / "frob")], check=True, capture_output=True)
+    return root / "demo.mbox", root / "frob"
+
+
+def test_am_writes_the_latest_version_with_collected_trailers(demo_tree, tmp_path):
+    mbox, repo = demo_tree
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(mbox))
+    run(db, "tree", "add", "frob", str(repo), "--branch", "frob-next")
+    run(db, "tree", "scan")
+    import json
+    v1 = next(s for s in json.loads(run(db, "series", "--all", "--json"))
+              if s["name"] == "frob: add widget timeout support" and s["version"] == 1)
+    result = runner.invoke(app, ["--db", str(db), "am", str(v1["id"]), "-o", str(tmp_path / "s.mbox"),
+                                 "--apply", "frob"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "s.mbox").read_text()
+    assert text.count("From patchdesk ") == 3 and "[PATCH v2" not in text and "[PATCH 1/3]" in text
+    assert "+ Acked-by: Henrik Nyberg" in result.output          # the report
+    branch = "patchdesk/series-%d-v2" % v1["next"]
+    message = git(repo, "log", "-1", "--format=%B", f"{branch}~2")
+    assert message.index("Signed-off-by: Lena") < message.index("Acked-by: Henrik Nyberg") \
+        < message.index("Tested-by: Chen Wei") < message.index("Link: https://lore.kernel.org/r/")
+    assert "Nacked-by" not in git(repo, "log", "--format=%B", f"frob-next..{branch}")
+    assert git(repo, "worktree", "list").count("\n") == 1      # the temporary worktree is gone
+    bad = runner.invoke(app, ["--db", str(db), "am", str(v1["id"]), "--apply", "nope"])
+    assert bad.exit_code == 1

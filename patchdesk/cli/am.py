@@ -1,0 +1,104 @@
+"""``patchdesk am SERIES``: the latest version, ready for ``git am``."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from ..store.messages import raw_of
+from ..store.queries import series_detail
+from ..store.schema import Tree
+from ..trees.am import am_entry
+from . import app
+from .output import err_console, error
+from .series import _resolve
+
+
+def _say(text: str) -> None:
+    """The report goes to stderr: stdout may be piped into git am."""
+    err_console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _latest(conn, series_id: int) -> dict:
+    detail = series_detail(conn, series_id)
+    if detail["versions"] and detail["versions"][-1] != series_id:
+        detail = series_detail(conn, detail["versions"][-1])
+    return detail
+
+
+def _apply(repo: Path, branch: str, name: str, mbox: Path) -> tuple[bool, str]:
+    """``git am`` on a new branch in a private worktree, always removed."""
+    with tempfile.TemporaryDirectory(prefix="patchdesk-am-") as tmp:
+        work = Path(tmp) / "work"
+        add = subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", "-b", name, str(work),
+                              "--end-of-options", branch], capture_output=True, text=True)
+        if add.returncode:
+            return False, add.stderr.strip()
+        try:
+            done = subprocess.run(["git", "-C", str(work), "am", "-q", "--patch-format=mboxrd", str(mbox)],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                subprocess.run(["git", "-C", str(work), "am", "--abort"], capture_output=True)
+                return False, (done.stdout + done.stderr).strip()[-2000:]
+            return True, ""
+        finally:
+            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(work)], capture_output=True)
+            subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
+
+
+@app.command("am")
+def am_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar="SERIES")],
+               output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the mbox here "
+                                                                                 "(default: stdout).")] = None,
+               apply: Annotated[str | None, typer.Option("--apply", metavar="TREE",
+                                                         help="Apply it on a new branch of this tree.")] = None,
+               link_base: Annotated[str, typer.Option("--link-base", help="Add Link: BASE/<msgid> "
+                                                                           "('' for none).")] = "https://lore.kernel.org/r") -> None:
+    """The latest version of a series as an mbox for `git am`, trailers added."""
+    with ctx.obj.engine.connect() as conn:
+        detail = _latest(conn, _resolve(conn, ident))
+        patches = detail["patch_details"]
+        raws = raw_of(conn, [p["msgid"] for p in patches])
+        tree = conn.execute(select(Tree).where(Tree.name == apply)).first() if apply else None
+    if apply and tree is None:
+        error(f"no tree named {apply!r}")
+        raise typer.Exit(1)
+    if detail["missing"]:
+        error(f"series {detail['id']} lacks patch(es) {', '.join(map(str, detail['missing']))}")
+        raise typer.Exit(1)
+    entries = []
+    for p in patches:
+        raw, fmt = raws[p["msgid"]]
+        entry, report = am_entry(raw, fmt, p["number"], len(patches), p["trailers"], link_base)
+        entries.append(entry)
+        _say(f"{p['number']}/{len(patches)} {report.subject}")
+        for t in report.added:
+            flag = "  [names somebody else than its sender]" if "other-person" in t["flags"] else ""
+            _say(f"    + {t['key']}: {t['value']}  (from {t['by']}, <{t['msgid']}>){flag}")
+        for t in report.skipped:
+            _say(f"    - {t['key']}: {t['value']}  not added: {t['why']}")
+    text = "".join(entries)
+    if output is not None:
+        output.write_text(text)
+    elif apply is None:
+        sys.stdout.write(text)
+    if tree is not None:
+        with tempfile.NamedTemporaryFile("w", suffix=".mbox", delete=False) as f:
+            f.write(text)
+            mbox = Path(f.name)
+        name = "patchdesk/" + re.sub(r"[^A-Za-z0-9._-]+", "-", f"series-{detail['id']}-{detail['version_label']}")
+        try:
+            ok, why = _apply(Path(tree.path), tree.branch, name, mbox)
+        finally:
+            mbox.unlink()
+        if not ok:
+            error(f"git am failed on {tree.name}: {why}")
+            raise typer.Exit(1)
+        _say(f"applied on branch {name} of {tree.name}")
