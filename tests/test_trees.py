@@ -212,3 +212,30 @@ def test_am_writes_the_latest_version_with_collected_trailers(demo_tree, tmp_pat
     assert git(repo, "worktree", "list").count("\n") == 1      # the temporary worktree is gone
     bad = runner.invoke(app, ["--db", str(db), "am", str(v1["id"]), "--apply", "nope"])
     assert bad.exit_code == 1
+
+
+def test_check_finds_the_first_bad_patch_and_cleans_up(demo_tree, tmp_path):
+    mbox, repo = demo_tree
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(mbox))
+    run(db, "tree", "add", "frob", str(repo), "--branch", "frob-next")
+    import json
+    v2 = next(s for s in json.loads(run(db, "series", "--json")) if s["name"] == "frob: add widget timeout support")
+    breaks_at_2 = 'test "$(git log -1 --format=%s)" != "frob: widget: honour the timeout in frob_widget_wait()"'
+    result = runner.invoke(app, ["--db", str(db), "check", str(v2["id"]), "--tree", "frob", "--cmd", breaks_at_2,
+                                 "--json"])
+    assert result.exit_code == 3, result.output
+    [check] = json.loads(result.output)
+    assert (check["bisectable"], check["first_bad"], check["base_source"]) == (False, 2, "branch head")
+    assert [(s["number"], s["applies"], s["passed"]) for s in check["steps"]] == [
+        (1, True, True), (2, True, False), (3, True, True)]
+    good = runner.invoke(app, ["--db", str(db), "check", str(v2["id"]), "--tree", "frob", "--cmd", "true"])
+    assert good.exit_code == 0 and "bisectable" in good.output
+    slow = runner.invoke(app, ["--db", str(db), "check", str(v2["id"]), "--tree", "frob", "--cmd", "sleep 30",
+                               "--timeout", "0.5", "--json"])
+    assert [s["timed_out"] for s in json.loads(slow.output)[0]["steps"]] == [True, True, True]
+    shown = run(db, "show", str(v2["id"]))
+    assert "breaks at patch 2" in shown and "bisectable" in shown
+    exported = json.loads(run(db, "series", "--json"))
+    assert len(next(s for s in exported if s["id"] == v2["id"])["checks"]) == 3
+    assert git(repo, "worktree", "list").count("\n") == 1

@@ -67,6 +67,10 @@ def show_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metava
     if detail["previous_evidence"]:
         ev = detail["previous_evidence"]
         console.print(f"previous: {ev['series']} ({ev['confidence']:.2f}: {ev['evidence']})", markup=False)
+    for c in detail.get("checks", [])[:3]:
+        verdict = "bisectable" if c["bisectable"] else (f"breaks at patch {c['first_bad']}" if c["first_bad"]
+                                                        else c["error"] or "failed")
+        _line(f"check {c['id']} on {c['tree']} ({c['base_source']} {c['base'][:12]}): {verdict}  $ {c['command']}")
     for p in detail["patch_details"]:
         _show_patch(p)
 

@@ -342,3 +342,21 @@ class Applied(Base):
     method: Mapped[str] = mapped_column(String(12))
     confidence: Mapped[float] = mapped_column(Float)
     evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class Check(Base):
+    """A bisectability run (``patchdesk check``): per-patch steps as JSON.
+    A record of something the user ran, kept by ``rebuild``."""
+
+    __tablename__ = "checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int] = mapped_column(Integer, index=True)
+    tree_id: Mapped[int] = mapped_column(ForeignKey("trees.id"))
+    command: Mapped[str] = mapped_column(Text)
+    base: Mapped[str] = mapped_column(String(64), default="")
+    base_source: Mapped[str] = mapped_column(String(20), default="")
+    bisectable: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_bad: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="")
+    steps: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

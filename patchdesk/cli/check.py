@@ -1,0 +1,63 @@
+"""``patchdesk check SERIES... --tree NAME --cmd COMMAND``: bisectability."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from ..pipeline.prepare import default_jobs
+from ..store.checks import check_job, save_check
+from ..store.queries import series_detail
+from ..store.schema import Tree
+from ..trees.check import run_check
+from . import app
+from .messages import JsonOption
+from .output import console, error, print_json
+from .series import _resolve
+
+
+@app.command("check")
+def check_command(ctx: typer.Context, idents: Annotated[list[str], typer.Argument(metavar="SERIES...")],
+                  tree_name: Annotated[str, typer.Option("--tree", help="A registered tree.")],
+                  cmd: Annotated[str, typer.Option("--cmd", help="Run after each patch (sh -c); only "
+                                                                  "ever from you, never from a mail.")],
+                  timeout: Annotated[float, typer.Option("--timeout", help="Seconds per step.")] = 600,
+                  jobs: Annotated[int | None, typer.Option("--jobs", help="Series checked at once "
+                                                                          "(default: one per core).")] = None,
+                  as_json: JsonOption = False) -> None:
+    """Apply each series patch by patch in a temporary worktree and run COMMAND after each."""
+    engine = ctx.obj.engine
+    with engine.connect() as conn:
+        tree = conn.execute(select(Tree).where(Tree.name == tree_name)).first()
+        if tree is None:
+            error(f"no tree named {tree_name!r}")
+            raise typer.Exit(1)
+        work = [check_job(conn, series_detail(conn, _resolve(conn, i)), tree, cmd, timeout) for i in idents]
+    workers = max(1, min(len(work), jobs or default_jobs()))
+    if workers == 1:
+        results = [run_check(job) for job in work]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(run_check, work))
+    with engine.begin() as conn:
+        ids = [save_check(conn, tree.id, r) for r in results]
+    if as_json:
+        print_json([{**r.as_dict(), "id": i} for r, i in zip(results, ids)])
+    else:
+        _report(results, tree_name)
+    if not all(r.bisectable for r in results):
+        raise typer.Exit(3)
+
+
+def _report(results, tree_name: str) -> None:
+    for r in results:
+        verdict = "bisectable" if r.bisectable else (f"breaks at patch {r.first_bad}" if r.first_bad else r.error)
+        console.print(f"series {r.series_id} on {tree_name} ({r.base_source} {r.base[:12]}): {verdict}",
+                      markup=False, highlight=False)
+        for s in r.steps:
+            state = "does not apply" if not s.applies else ("timed out" if s.timed_out else
+                                                           ("passed" if s.passed else f"failed ({s.exit_code})"))
+            console.print(f"  {s.number:>3}  {state}  {s.seconds:.1f}s", markup=False, highlight=False)

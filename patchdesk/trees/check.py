@@ -1,0 +1,138 @@
+"""Bisectability: apply a series patch by patch and run a command after each.
+
+A series is bisectable when every prefix of it builds and passes; the
+first patch that does not is what a maintainer wants to know before
+applying.  Each run happens in a private temporary ``git worktree``
+(detached at the series' base: its ``base-commit:`` when the tree has
+that commit, else the branch head), which is always removed, also after
+a failure or a timeout.  Git is called with argument lists.  The command
+comes only from the user (``--cmd``), never from a mail; it runs in its own
+process group with a time limit per step, and the whole group is killed
+when the limit passes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+LOG_TAIL = 4000
+
+
+@dataclass(slots=True)
+class Step:
+    number: int
+    msgid: str
+    applies: bool
+    passed: bool | None = None
+    exit_code: int | None = None
+    timed_out: bool = False
+    seconds: float = 0.0
+    log_tail: str = ""
+
+
+@dataclass(slots=True)
+class CheckResult:
+    series_id: int
+    base: str
+    base_source: str
+    command: str
+    steps: list[Step] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def bisectable(self) -> bool:
+        return not self.error and bool(self.steps) and all(s.applies and s.passed for s in self.steps)
+
+    @property
+    def first_bad(self) -> int | None:
+        for s in self.steps:
+            if not s.applies or not s.passed:
+                return s.number
+        return None
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "bisectable": self.bisectable, "first_bad": self.first_bad}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckJob:
+    """Everything a worker process needs (plain data, picklable)."""
+
+    series_id: int
+    repo: str
+    branch: str
+    base_commit: str
+    command: str
+    timeout: float
+    patches: tuple[tuple[int, str, str], ...]  # (number, msgid, mbox text for git am)
+
+
+def _git(args: list[str], cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          errors="replace")
+
+
+def _run(command: str, cwd: Path, timeout: float) -> tuple[int | None, bool, str, float]:
+    """(exit code, timed out, output tail, seconds) of the user's command."""
+    start = time.monotonic()
+    proc = subprocess.Popen(["sh", "-c", command], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        code, timed_out = proc.returncode, False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        code, timed_out = None, True
+    text = (out or b"").decode("utf-8", "replace")[-LOG_TAIL:]
+    return code, timed_out, text, time.monotonic() - start
+
+
+def _base(job: CheckJob) -> tuple[str, str]:
+    repo = Path(job.repo)
+    if job.base_commit:
+        found = _git(["-C", str(repo), "rev-parse", "--verify", "--quiet", "--end-of-options",
+                      f"{job.base_commit}^{{commit}}"])
+        if found.returncode == 0 and found.stdout.strip():
+            return found.stdout.strip(), "base-commit"
+    head = _git(["-C", str(repo), "rev-parse", "--verify", "--quiet", "--end-of-options", f"{job.branch}^{{commit}}"])
+    return head.stdout.strip(), "branch head"
+
+
+def run_check(job: CheckJob) -> CheckResult:
+    """Apply and test one series; never leaves a worktree behind."""
+    repo = Path(job.repo)
+    base, source = _base(job)
+    result = CheckResult(job.series_id, base, source, job.command)
+    if not base:
+        result.error = f"no base: neither base-commit nor branch {job.branch!r} resolves"
+        return result
+    with tempfile.TemporaryDirectory(prefix="patchdesk-check-") as tmp:
+        work = Path(tmp) / "work"
+        added = _git(["-C", str(repo), "worktree", "add", "-q", "--detach", str(work), base])
+        if added.returncode:
+            result.error = added.stderr.strip()[-500:]
+            return result
+        try:
+            for number, msgid, mbox in job.patches:
+                patch_file = Path(tmp) / f"{number}.mbox"
+                patch_file.write_text(mbox)
+                applied = _git(["-C", str(work), "-c", "user.name=patchdesk", "-c", "user.email=patchdesk@localhost",
+                                "am", "-q", "--patch-format=mboxrd", str(patch_file)])
+                if applied.returncode:
+                    _git(["-C", str(work), "am", "--abort"])
+                    result.steps.append(Step(number, msgid, False, log_tail=(applied.stdout + applied.stderr)[-LOG_TAIL:]))
+                    break
+                code, timed_out, tail, secs = _run(job.command, work, job.timeout)
+                result.steps.append(Step(number, msgid, True, code == 0 and not timed_out, code, timed_out,
+                                         round(secs, 3), tail))
+        finally:
+            _git(["-C", str(repo), "worktree", "remove", "--force", str(work)])
+            _git(["-C", str(repo), "worktree", "prune"])
+    return result
