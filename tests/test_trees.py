@@ -239,3 +239,22 @@ def test_check_finds_the_first_bad_patch_and_cleans_up(demo_tree, tmp_path):
     exported = json.loads(run(db, "series", "--json"))
     assert len(next(s for s in exported if s["id"] == v2["id"])["checks"]) == 3
     assert git(repo, "worktree", "list").count("\n") == 1
+
+
+def test_overlap_map_with_conflicts_on_the_tree(demo_tree, tmp_path):
+    mbox, repo = demo_tree
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(mbox))
+    run(db, "tree", "add", "frob", str(repo), "--branch", "frob-next")
+    import json
+    by_name = {s["name"]: s["id"] for s in json.loads(run(db, "series", "--json"))}
+    mapped = json.loads(run(db, "overlaps", "--tree", "frob", "--json"))
+    timeout, callback = by_name["frob: add widget timeout support"], by_name["frob: widget: add a completion callback"]
+    pair = next(o for o in mapped[str(timeout)] if o["series"] == callback)
+    assert pair["overlapping_hunks"] >= 1 and pair["conflict"] is True and pair["tree"] == "frob"
+    assert "src/widget.c" in pair["files"] or any(f.endswith("widget.c") for f in pair["files"])
+    exported = {s["id"]: s for s in json.loads(run(db, "export"))["series"]}
+    assert any(o["series"] == callback for o in exported[timeout]["overlaps"])
+    assert git(repo, "worktree", "list").count("\n") == 1
+    plain = run(db, "overlaps")  # without a tree: not checked
+    assert "not checked" in plain

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, select
 
 from ..series.assemble import PATCH_KINDS
 from .checks import checks_of
+from .overlaps import overlaps_of
 from .trees import applied_rows
 from .schema import Message, PatchLink, PatchReview, Series, SeriesLink, StateEvent, StateOverride, Submission
 
@@ -79,9 +80,9 @@ def list_series(conn: Connection, *, include_superseded: bool = False) -> list[d
     where = None if include_superseded else Series.state != "superseded"
     rows = _series_rows(conn, where)
     members = _members(conn)
-    checks = checks_of(conn)
-    return [{**series_dict(r, members.get(r.id, []), prev, nxt, related), "checks": checks.get(r.id, [])}
-            for r in rows]
+    checks, overlaps = checks_of(conn), overlaps_of(conn)
+    return [{**series_dict(r, members.get(r.id, []), prev, nxt, related), "checks": checks.get(r.id, []),
+             "overlaps": overlaps.get(r.id, [])} for r in rows]
 
 
 def _patch_links(conn: Connection):
@@ -170,6 +171,7 @@ def series_detail(conn: Connection, series_id: int) -> dict | None:
         return None
     detail = series_dict(rows[0], _members(conn, [series_id]).get(series_id, []), prev, nxt, related)
     detail["checks"] = checks_of(conn, [series_id]).get(series_id, [])
+    detail["overlaps"] = overlaps_of(conn).get(series_id, [])
     detail["patch_details"] = patch_dicts(conn, [series_id])
     chain, cursor, seen = [], series_id, set()
     while cursor in prev and cursor not in seen:

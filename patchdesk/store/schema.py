@@ -360,3 +360,20 @@ class Check(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     steps: Mapped[str] = mapped_column(Text, default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SeriesOverlap(Base):
+    """Two in-flight series touching the same files (``patchdesk overlaps``):
+    shared files, overlapping hunks, whether they apply together on a tree,
+    and declared dependencies.  Derived; recomputed by each run."""
+
+    __tablename__ = "overlaps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_a: Mapped[int] = mapped_column(Integer, index=True)
+    series_b: Mapped[int] = mapped_column(Integer, index=True)
+    files: Mapped[str] = mapped_column(Text, default="")
+    hunks: Mapped[int] = mapped_column(Integer, default=0)
+    #: None: not checked; True: they do not apply together on ``tree``
+    conflict: Mapped[bool | None] = mapped_column(Boolean)
+    tree: Mapped[str] = mapped_column(Text, default="")
+    dependency: Mapped[str] = mapped_column(Text, default="")
