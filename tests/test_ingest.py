@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from patchdesk.pipeline.ingest import ingest
 from patchdesk.pipeline.rebuild import rebuild
 from patchdesk.store.messages import counts, raw_message
-from patchdesk.store.schema import (Base, Message, MessageList, PatchLink, Quarantine, Series, SeriesLink,
-                                    Submission, SubmissionPath, ThreadNode)
+from patchdesk.store.schema import Base, Message, MessageList, Quarantine, ThreadNode
 from patchdesk.store.threads import thread_nodes
 
 from conftest import CORPUS

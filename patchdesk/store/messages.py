@@ -110,6 +110,16 @@ def save_cursor(conn: Connection, source_id: int, cursor: dict) -> None:
                  .values(cursor=json.dumps(cursor, sort_keys=True), last_ingest=now()))
 
 
+def as_utc(date) -> datetime:
+    """A stored date as an aware UTC datetime, whatever the dialect returned
+    (SQLite's driver-level rows give text; a missing date sorts first)."""
+    if isinstance(date, str):
+        date = datetime.fromisoformat(date)
+    if date is None:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+
+
 def lookup(conn: Connection, column, keys: Iterable, *extra):
     """Rows of ``column, *extra`` where ``column`` is one of ``keys``.
 

@@ -11,7 +11,7 @@ from ..model import RawMail
 from ..parse import parse
 from ..parse.patch import split_patch
 from ..series.assemble import PATCH_KINDS
-from ..trees.overlaps import Overlap, SeriesChanges, find_overlaps
+from ..trees.overlaps import Overlap, SeriesChanges
 from .messages import bulk_insert, chunks, raw_of
 from .schema import Series, SeriesOverlap, Submission
 

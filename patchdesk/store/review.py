@@ -23,7 +23,7 @@ from ..review.continuity import Prior
 from ..review.roles import RoleBook
 from ..review.states import Fact, Override, series_state
 from ..series.assemble import PATCH_KINDS
-from .messages import bulk_insert, chunks, lookup
+from .messages import as_utc, bulk_insert, chunks, lookup
 from .schema import (DirtyRoot, MaintainersFile, Message, PatchLink, PatchReview, ReviewNote, Series,
                      SeriesLink, StateEvent, StateOverride, Submission, ThreadNode)
 from .series import ASSEMBLED, split_paths, unpack_lines
@@ -38,14 +38,6 @@ SUCCESSION = ("version", "split", "merge")
 
 def insert_notes(conn: Connection, rows: list[dict]) -> None:
     bulk_insert(conn, ReviewNote.__table__, rows)
-
-
-def _utc(date) -> datetime:
-    if isinstance(date, str):
-        date = datetime.fromisoformat(date)
-    if date is None:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
 
 
 def role_book(conn: Connection) -> RoleBook:
@@ -67,7 +59,7 @@ def _series_closure(conn: Connection, series_ids: set[int]) -> list:
     for part in chunks(sorted(seen)):
         rows.extend(conn.execute(select(Series.id, Series.cover_msgid, Series.lineage_state, Series.first_date)
                                  .where(Series.id.in_(part))).all())
-    return sorted(rows, key=lambda r: (_utc(r.first_date), r.id))
+    return sorted(rows, key=lambda r: (as_utc(r.first_date), r.id))
 
 
 def _patches(conn: Connection, series_ids: list[int]) -> dict[int, list]:
@@ -113,7 +105,7 @@ class _Thread:
                 conn, Message.msgid, nodes - self.stop, Message.from_addr, Message.from_name, Message.date,
                 Message.deleted):
             if not deleted and msgid not in self.messages:
-                self.messages[msgid] = (from_addr, from_name, _utc(date))
+                self.messages[msgid] = (from_addr, from_name, as_utc(date))
         self.notes = {msgid: json.loads(note) for msgid, note in lookup(conn, ReviewNote.msgid, set(self.messages),
                                                                        ReviewNote.note)}
 
@@ -160,7 +152,7 @@ def _successors(conn: Connection, msgids: list[str]) -> dict[str, tuple[str, dat
     out = {}
     pairs = [(o, n) for o, n, kind in lookup(conn, PatchLink.older_msgid, msgids, PatchLink.newer_msgid,
                                                PatchLink.kind) if kind in SUCCESSION]
-    dates = {m: _utc(d) for m, d in lookup(conn, Message.msgid, {n for _, n in pairs}, Message.date)}
+    dates = {m: as_utc(d) for m, d in lookup(conn, Message.msgid, {n for _, n in pairs}, Message.date)}
     for older, newer in pairs:
         if newer in dates and (older not in out or dates[newer] < out[older][1]):
             out[older] = (newer, dates[newer])
@@ -173,7 +165,7 @@ def _overrides(conn: Connection, msgids: set[str]) -> dict[str, Override]:
                     StateOverride.created_at).order_by(StateOverride.id))
     for part in chunks(sorted(msgids)):
         for row in conn.execute(query.where(StateOverride.msgid.in_(part))):
-            out[row.msgid] = Override(row.state, row.by, row.why, _utc(row.created_at))
+            out[row.msgid] = Override(row.state, row.by, row.why, as_utc(row.created_at))
     return out
 
 
@@ -190,7 +182,7 @@ def _accepted(commits: list[dict], posted: datetime) -> Fact | None:
 
 def _facts(row) -> PatchFacts:
     own = tuple((k, v, n, e) for k, v, n, e in json.loads(row.trailers or "[]"))
-    return PatchFacts(row.msgid, _utc(row.date), row.from_name, row.from_addr, row.patch_id,
+    return PatchFacts(row.msgid, as_utc(row.date), row.from_name, row.from_addr, row.patch_id,
                       tuple(split_paths(row.paths)), unpack_lines(row.lines), own)
 
 

@@ -21,7 +21,7 @@ from ..series.assemble import PATCH_KINDS
 from ..trees.applied import METHODS, CommitIndex, find_applied
 from ..trees.gitlog import GitError, commits, is_ancestor, resolve
 from ..versions.similarity import PatchInfo
-from .messages import bulk_insert, chunks, insert_ignore
+from .messages import as_utc, bulk_insert, chunks, insert_ignore
 from .schema import Applied, Commit, Message, Submission, Tree, TreeCommit
 from .series import pack_lines, split_paths, unpack_lines
 from .threads import mark_roots
@@ -52,14 +52,6 @@ def has_trees(conn: Connection) -> bool:
 
 def list_trees(conn: Connection) -> list:
     return conn.execute(select(Tree).order_by(Tree.name)).all()
-
-
-def _utc(date) -> datetime:
-    if isinstance(date, str):
-        date = datetime.fromisoformat(date)
-    if date is None:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
 
 
 def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) -> dict:
@@ -127,8 +119,8 @@ def commit_index(conn: Connection) -> tuple[CommitIndex, dict[str, int]]:
     for row in conn.execute(query):
         if row.sha not in tree_of:
             continue
-        committed[row.sha] = _utc(row.committed or row.date)
-        infos.append(PatchInfo(row.sha, 0, row.subject, row.author_email, _utc(row.date), row.patch_id,
+        committed[row.sha] = as_utc(row.committed or row.date)
+        infos.append(PatchInfo(row.sha, 0, row.subject, row.author_email, as_utc(row.date), row.patch_id,
                                frozenset(split_paths(row.paths)), unpack_lines(row.lines)))
         if row.msgids:
             msgids[row.sha] = tuple(row.msgids.split())
@@ -140,7 +132,7 @@ def _patches(conn: Connection) -> list[PatchInfo]:
                     Submission.patch_id, Submission.paths, Submission.lines)
              .join(Message, Message.id == Submission.message_id)
              .where(Submission.kind.in_(PATCH_KINDS), Submission.series_id.is_not(None)))
-    return [PatchInfo(r.msgid, r.number or 1, r.name, r.from_addr, _utc(r.date), r.patch_id,
+    return [PatchInfo(r.msgid, r.number or 1, r.name, r.from_addr, as_utc(r.date), r.patch_id,
                       frozenset(split_paths(r.paths)), unpack_lines(r.lines)) for r in conn.execute(query)]
 
 
@@ -170,7 +162,7 @@ def applied_rows(conn: Connection, msgids: list[str]) -> dict[str, list[dict]]:
         for r in conn.execute(query.where(Applied.msgid.in_(part))):
             out.setdefault(r.msgid, []).append({
                 "tree": names.get(r.tree_id, ""), "commit": r.sha, "method": r.method,
-                "confidence": r.confidence, "evidence": r.evidence, "date": _utc(r.date) if r.date else None,
+                "confidence": r.confidence, "evidence": r.evidence, "date": as_utc(r.date) if r.date else None,
                 "subject": r.subject or ""})
     return out
 
