@@ -258,3 +258,24 @@ def test_overlap_map_with_conflicts_on_the_tree(demo_tree, tmp_path):
     assert git(repo, "worktree", "list").count("\n") == 1
     plain = run(db, "overlaps")  # without a tree: not checked
     assert "not checked" in plain
+
+
+def test_incremental_scan_matches_only_new_commits_and_agrees_with_a_full_one(world, tmp_path):
+    mbox, tree = world
+    import json
+    git(tree, "branch", "-f", "inc", "frob-next~2")
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(mbox))
+    run(db, "tree", "add", "t", str(tree), "--branch", "inc")
+    assert "t: 3 commits (full scan)" in run(db, "tree", "scan")
+    git(tree, "branch", "-f", "inc", "frob-next")
+    assert "t: 2 commits (new)" in run(db, "tree", "scan")
+    incremental = {p["msgid"]: ([a["method"] for a in p["applied"]], p["state"])
+                   for p in json.loads(run(db, "export"))["patches"]}
+    full_db = tmp_path / "full.db"
+    run(full_db, "ingest", str(mbox))
+    run(full_db, "tree", "add", "t", str(tree), "--branch", "frob-next")
+    run(full_db, "tree", "scan")
+    full = {p["msgid"]: ([a["method"] for a in p["applied"]], p["state"])
+            for p in json.loads(run(full_db, "export"))["patches"]}
+    assert incremental == full and incremental["c@x"] == (["link"], "accepted")

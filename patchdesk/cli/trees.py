@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..store.review import refresh_review
-from ..store.trees import TreeError, add_tree, list_trees, scan_tree, update_applied
+from ..store.trees import TreeError, add_applied, add_tree, list_trees, scan_tree, update_applied
 from . import app
 from .messages import JsonOption
 from .output import console, error, print_json, short_date
@@ -31,10 +31,19 @@ def tree_add(ctx: typer.Context, name: str, path: Path,
     console.print(f"tree {name}: {path} {branch}", markup=False, highlight=False)
 
 
-def apply_trees(engine) -> int:
-    """Match patches against the scanned commits, then judge what changed."""
+#: Up to this many new commits, only they are matched (not the whole history).
+INCREMENTAL = 500
+
+
+def apply_trees(engine, results: list[dict]) -> int:
+    """Match patches against the scanned commits, then judge what changed.
+    A few new commits are matched alone; a full scan matches everything."""
+    new = [sha for r in results for sha in r["shas"]]
     with engine.begin() as conn:
-        found = update_applied(conn)
+        if any(r["full"] for r in results) or len(new) > INCREMENTAL:
+            found = update_applied(conn)
+        else:
+            found = add_applied(conn, new)
     refresh_review(engine)
     return found
 
@@ -56,15 +65,17 @@ def tree_scan(ctx: typer.Context, name: Annotated[str | None, typer.Argument(hel
     except TreeError as exc:
         error(str(exc))
         raise typer.Exit(1)
-    matched = apply_trees(engine)
+    matched = apply_trees(engine, results)
+    for r in results:
+        r.pop("shas")
     if as_json:
-        print_json({"trees": results, "applied_patches": matched})
+        print_json({"trees": results, "matched": matched})
         return
     for r in results:
         how = "full scan" if r["full"] else "new"
         console.print(f"{r['tree']}: {r['new_commits']} commits ({how}), head {r['head'][:12]}",
                       markup=False, highlight=False)
-    console.print(f"{matched} patches found in the trees", markup=False)
+    console.print(f"{matched} patches matched to commits", markup=False)
 
 
 @tree_app.command("list")

@@ -21,8 +21,8 @@ from ..series.assemble import PATCH_KINDS
 from ..trees.applied import METHODS, CommitIndex, find_applied
 from ..trees.gitlog import GitError, commits, is_ancestor, resolve
 from ..versions.similarity import PatchInfo
-from .messages import as_utc, bulk_insert, chunks, insert_ignore
-from .schema import Applied, Commit, Message, Submission, Tree, TreeCommit
+from .messages import as_utc, bulk_insert, chunks, insert_ignore, lookup
+from .schema import Applied, Commit, Message, Submission, SubmissionPath, Tree, TreeCommit
 from .series import pack_lines, split_paths, unpack_lines
 from .threads import mark_roots
 
@@ -67,7 +67,7 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
         raise TreeError(f"tree {name}: {exc}") from None
     since = tree.head if tree.head and tree.head != head and is_ancestor(repo, tree.head, head) else None
     if tree.head == head:
-        return {"tree": name, "new_commits": 0, "head": head, "full": False}
+        return {"tree": name, "new_commits": 0, "head": head, "full": False, "shas": []}
     with engine.begin() as conn:
         position = 0
         if since is None:  # first scan, or the branch was rewritten: read it whole
@@ -76,6 +76,7 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
             position = len(conn.execute(select(TreeCommit.sha).where(TreeCommit.tree_id == tree.id)).all())
     count = 0
     batch: list = []
+    new_shas: list[str] = []
 
     def flush() -> None:
         nonlocal batch
@@ -90,6 +91,7 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
     try:
         for commit in commits(repo, head, since):
             batch.append(commit)
+            new_shas.append(commit.sha)
             count += 1
             if len(batch) >= BATCH:
                 flush()
@@ -99,7 +101,7 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
         flush()
     with engine.begin() as conn:
         conn.execute(update(Tree).where(Tree.id == tree.id).values(head=head, scanned_at=datetime.now(timezone.utc)))
-    return {"tree": name, "new_commits": count, "head": head, "full": since is None}
+    return {"tree": name, "new_commits": count, "head": head, "full": since is None, "shas": new_shas}
 
 
 def _commit_row(c) -> dict:
@@ -108,15 +110,22 @@ def _commit_row(c) -> dict:
             "lines": pack_lines(c.lines), "msgids": " ".join(c.msgids)}
 
 
-def commit_index(conn: Connection) -> tuple[CommitIndex, dict[str, int]]:
-    """Every cached commit of a registered tree, indexed; and sha -> tree id."""
+def commit_index(conn: Connection, shas: list[str] | None = None) -> tuple[CommitIndex, dict[str, int]]:
+    """The cached commits of registered trees (all, or ``shas``), indexed;
+    and sha -> tree id."""
     tree_of = {}
     for tree_id, sha in conn.execute(select(TreeCommit.tree_id, TreeCommit.sha).order_by(TreeCommit.tree_id)):
         tree_of.setdefault(sha, tree_id)
     infos, msgids, committed = [], {}, {}
     query = select(Commit.sha, Commit.author_email, Commit.date, Commit.committed, Commit.subject,
                    Commit.patch_id, Commit.paths, Commit.lines, Commit.msgids)
-    for row in conn.execute(query):
+    rows = []
+    if shas is None:
+        rows = conn.execute(query).all()
+    else:
+        for part in chunks(shas):
+            rows.extend(conn.execute(query.where(Commit.sha.in_(part))).all())
+    for row in rows:
         if row.sha not in tree_of:
             continue
         committed[row.sha] = as_utc(row.committed or row.date)
@@ -127,13 +136,44 @@ def commit_index(conn: Connection) -> tuple[CommitIndex, dict[str, int]]:
     return CommitIndex(infos, msgids, committed), tree_of
 
 
-def _patches(conn: Connection) -> list[PatchInfo]:
+def _patches(conn: Connection, index: CommitIndex | None = None) -> list[PatchInfo]:
+    """Every assembled patch; or, given a few commits, only the patches that
+    could match them (same patch-id, named by a Link:, or same files)."""
     query = (select(Submission.msgid, Submission.number, Submission.name, Message.from_addr, Message.date,
                     Submission.patch_id, Submission.paths, Submission.lines)
              .join(Message, Message.id == Submission.message_id)
              .where(Submission.kind.in_(PATCH_KINDS), Submission.series_id.is_not(None)))
+    rows = []
+    if index is None:
+        rows = conn.execute(query).all()
+    else:
+        ids = {mid for _, mid in lookup(conn, SubmissionPath.path, set(index.by_path), SubmissionPath.message_id)}
+        ids |= {mid for _, mid in lookup(conn, Submission.patch_id, set(index.by_patch_id), Submission.message_id)}
+        ids |= {mid for _, mid in lookup(conn, Submission.msgid, set(index.by_msgid), Submission.message_id)}
+        for part in chunks(sorted(ids)):
+            rows.extend(conn.execute(query.where(Submission.message_id.in_(part))).all())
     return [PatchInfo(r.msgid, r.number or 1, r.name, r.from_addr, as_utc(r.date), r.patch_id,
-                      frozenset(split_paths(r.paths)), unpack_lines(r.lines)) for r in conn.execute(query)]
+                      frozenset(split_paths(r.paths)), unpack_lines(r.lines)) for r in rows]
+
+
+def add_applied(conn: Connection, shas: list[str]) -> int:
+    """Match new commits only (an incremental scan): the patches that could
+    be in them are compared with them, and a patch keeps an earlier match
+    unless the new one is by a stronger method."""
+    if not shas:
+        return 0
+    index, tree_of = commit_index(conn, shas)
+    matches = find_applied(_patches(conn, index), index)
+    existing = {m: meth for m, meth in conn.execute(select(Applied.msgid, Applied.method))}
+    better = [m for m in matches
+              if m.msgid not in existing or METHODS.index(m.method) < METHODS.index(existing[m.msgid])]
+    for part in chunks([m.msgid for m in better]):
+        conn.execute(delete(Applied).where(Applied.msgid.in_(part)))
+    bulk_insert(conn, Applied.__table__, [
+        {"msgid": m.msgid, "sha": m.sha, "tree_id": tree_of[m.sha], "method": m.method,
+         "confidence": m.confidence, "evidence": m.evidence} for m in better])
+    mark_roots(conn, {m.msgid for m in better})
+    return len(better)
 
 
 def update_applied(conn: Connection, methods: tuple[str, ...] = METHODS) -> int:
