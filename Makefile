@@ -13,10 +13,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	mkdir -p demo/out && rm -f $(DEMO) $(DEMO)-wal $(DEMO)-shm
+	mkdir -p demo/out && rm -rf $(DEMO) $(DEMO)-wal $(DEMO)-shm demo/out/frob demo/out/check.mbox
+	$(PY) demo/make_demo.py --out demo/out/check.mbox --tree demo/out/frob >/dev/null
 	$(PD) --db $(DEMO) ingest demo/demo.mbox --list frob-devel
+	$(PD) --db $(DEMO) tree add frob demo/out/frob --branch frob-next
+	$(PD) --db $(DEMO) tree scan
 	$(PD) --db $(DEMO) series
-	@echo "store: $(DEMO)   try: $(PD) --db $(DEMO) show 9   or   $(PD) --db $(DEMO) interdiff 2 9"
+	@echo "store: $(DEMO)   try: $(PD) --db $(DEMO) show 2   show 6   overlaps --tree frob   am 6"
 
 # Debian packages the tests use: public-inbox (real v2 archives) and git.
 system-deps:

@@ -31,7 +31,8 @@ from sqlalchemy import select, update  # noqa: E402
 from patchdesk.series.assemble import PATCH_KINDS  # noqa: E402
 from patchdesk.store.db import open_engine  # noqa: E402
 from patchdesk.store.schema import Applied, Commit, Submission, Tree  # noqa: E402
-from patchdesk.store.trees import add_tree, scan_tree, update_applied  # noqa: E402
+from patchdesk.store.review import refresh_review  # noqa: E402
+from patchdesk.store.trees import add_applied, add_tree, scan_tree, update_applied  # noqa: E402
 
 
 def main() -> None:
@@ -51,14 +52,24 @@ def main() -> None:
     start = time.perf_counter()
     cold = scan_tree(engine, "bench")
     cold_secs = time.perf_counter() - start
+    start = time.perf_counter()
+    with engine.begin() as conn:
+        update_applied(conn)
+    refresh_review(engine)
+    cold_match = time.perf_counter() - start
     with engine.begin() as conn:
         conn.execute(update(Tree).where(Tree.name == "bench").values(branch=args.branch))
     start = time.perf_counter()
     warm = scan_tree(engine, "bench")
     warm_secs = time.perf_counter() - start
-    print(f"scan: cold {cold['new_commits']} commits in {cold_secs:.1f} s "
-          f"({cold['new_commits'] / cold_secs:,.0f}/s); incremental {warm['new_commits']} commits in "
-          f"{warm_secs:.2f} s; ratio {warm_secs / cold_secs:.3f}")
+    with engine.begin() as conn:
+        add_applied(conn, warm["shas"])
+    refresh_review(engine)
+    warm_total = time.perf_counter() - start
+    print(f"scan: cold {cold['new_commits']} commits in {cold_secs:.1f} s ({cold['new_commits'] / cold_secs:,.0f}/s), "
+          f"then matching every patch and judging states {cold_match:.1f} s")
+    print(f"incremental: {warm['new_commits']} new commits scanned in {warm_secs:.2f} s, scanned + matched + "
+          f"judged in {warm_total:.2f} s; ratio to the cold scan {warm_total / cold_secs:.3f}")
 
     with engine.connect() as conn:
         patches = set(conn.execute(select(Submission.msgid).where(Submission.kind.in_(PATCH_KINDS),
@@ -96,6 +107,18 @@ def main() -> None:
         print(f"{label:<24} precision {precision:.4f}  recall {recall:.4f}  (right {len(right)}: "
               f"{dict(by_method)}; wrong {dict(wrong)}, of which {exact} carry exactly the commit's diff "
               f"(the Link: names another posting); {len(found)} matches in all) in {secs:.1f} s")
+    # b4's fallback, for comparison: every patch whose subject is a commit's subject
+    with engine.connect() as conn:
+        by_subject: dict[str, list[str]] = {}
+        for sha, subject in conn.execute(select(Commit.sha, Commit.subject)):
+            by_subject.setdefault(subject.strip().lower(), []).append(sha)
+        names = conn.execute(select(Submission.msgid, Submission.name).where(Submission.kind.in_(PATCH_KINDS),
+                                                                           Submission.series_id.is_not(None)))
+        naive = {(m, sha) for m, name in names for sha in by_subject.get(name.strip().lower(), ())}
+    checkable = [(m, s) for m, s in naive if s in truth_commits or m in truth_patches]
+    right = [x for x in checkable if x in truth]
+    print(f"{'exact subject (b4-like)':<24} precision {len(right) / max(len(checkable), 1):.4f}  "
+          f"recall {len(right) / max(len(truth), 1):.4f}  (right {len(right)}, wrong {len(checkable) - len(right)})")
     full = {(m, s) for m, s, _ in results["without Link: (b+c+d)"]} & truth
     exact = {(m, s) for m, s, _ in results["patch-id only (b)"]} & truth
     fuzzy_only = {(m, s) for m, s, meth in results["without Link: (b+c+d)"] if meth == "fuzzy"} & truth
