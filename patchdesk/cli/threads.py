@@ -9,29 +9,12 @@ import typer
 from rich.table import Table
 
 from ..store import messages as store
-from ..store.threads import thread_nodes, thread_roots
-from ..threads.view import reading_order
+from ..store.threads import load_thread, thread_roots
 from . import app
 from .messages import JsonOption
 from .output import console, error, print_json, short_date
 
 _PATCH_SUBJECT = re.compile(r"^\s*((re|fwd?|aw|sv)\s*:\s*)*\[[^\]]*\b(PATCH|RFC|GIT PULL)", re.I)
-
-
-def load_thread(conn, msgid: str) -> list[dict]:
-    """The thread containing ``msgid`` as rows in reading order."""
-    nodes = thread_nodes(conn, msgid)
-    messages = {row.msgid: row for row in store.messages_by_msgid(
-        conn, [n.msgid for n in nodes if n.present])}
-    keys = {m: (row.date.isoformat() if row.date else "") for m, row in messages.items()}
-    out = []
-    for depth, node in reading_order(((n.msgid, n.parent) for n in nodes), keys):
-        row = messages.get(node)
-        out.append({"depth": depth, "msgid": node, "present": row is not None,
-                    "subject": row.subject if row else None,
-                    "from": row.from_name if row else None,
-                    "date": row.date if row else None})
-    return out
 
 
 @app.command("thread")

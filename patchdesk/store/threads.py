@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, delete, select
 
 from ..threads import Node, ThreadInput, link
-from .messages import bulk_insert, chunks, insert_ignore, lookup
+from ..threads.view import reading_order
+from .messages import bulk_insert, chunks, insert_ignore, lookup, messages_by_msgid
 from .schema import DirtyRoot, Message, ThreadNode
 
 
@@ -102,3 +103,19 @@ def thread_roots(conn: Connection, limit: int = 50) -> list[str]:
         if len(roots) >= limit:
             break
     return roots
+
+
+def load_thread(conn, msgid: str) -> list[dict]:
+    """The thread containing ``msgid`` as rows in reading order."""
+    nodes = thread_nodes(conn, msgid)
+    messages = {row.msgid: row for row in messages_by_msgid(
+        conn, [n.msgid for n in nodes if n.present])}
+    keys = {m: (row.date.isoformat() if row.date else "") for m, row in messages.items()}
+    out = []
+    for depth, node in reading_order(((n.msgid, n.parent) for n in nodes), keys):
+        row = messages.get(node)
+        out.append({"depth": depth, "msgid": node, "present": row is not None,
+                    "subject": row.subject if row else None,
+                    "from": row.from_name if row else None,
+                    "date": row.date if row else None})
+    return out
