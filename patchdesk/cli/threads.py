@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..store import messages as store
 from ..store.threads import load_thread, thread_roots
 from . import app
 from .messages import JsonOption
