@@ -377,3 +377,17 @@ class SeriesOverlap(Base):
     conflict: Mapped[bool | None] = mapped_column(Boolean)
     tree: Mapped[str] = mapped_column(Text, default="")
     dependency: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApiToken(Base):
+    """A write token for the REST API (``patchdesk token create``); only a
+    salted hash is kept, so a leaked store leaks no usable token."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+Index("ix_series_state_last", Series.state, Series.last_date)

@@ -1,0 +1,164 @@
+"""Read queries for the web desk: the board, search, a maintainer's queue.
+
+The board must answer in well under 100 ms on a store of a big list, so it
+never loads every series: counts come from one GROUP BY on the
+``(state, last_date)`` index and each state shows its most recently active
+series, a page at a time.  Filters are SQL (list, submitter, path glob,
+age); search uses the database's own full-text engine (SQLite FTS5, built
+on first use and refreshed when series change; PostgreSQL ``to_tsvector``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Connection, and_, exists, func, or_, select, text
+
+from .messages import lookup
+from .schema import MailingList, Message, MessageList, Series, Submission, SubmissionPath, ThreadNode
+
+#: Board columns, in the order a maintainer works through them.
+BOARD_STATES = ("under-review", "new", "changes-requested", "rejected", "applied-claimed",
+                "partially-accepted", "accepted", "superseded")
+HIDDEN_BY_DEFAULT = ("superseded",)
+PAGE = 50
+
+
+def _filters(conn: Connection, *, list_name: str = "", submitter: str = "", path: str = "",
+             days: int | None = None, query: str = "") -> list:
+    where = []
+    if list_name:
+        where.append(exists(select(1).select_from(Submission)
+                            .join(MessageList, MessageList.message_id == Submission.message_id)
+                            .join(MailingList, MailingList.id == MessageList.list_id)
+                            .where(Submission.series_id == Series.id, MailingList.name == list_name)))
+    if submitter:
+        like = f"%{submitter.lower()}%"
+        where.append(or_(func.lower(Series.submitter).like(like), func.lower(Series.sender).like(like)))
+    if path:
+        pattern = path.replace("*", "%").replace("?", "_") if any(c in path for c in "*?") else path.rstrip("/") + "%"
+        where.append(exists(select(1).select_from(Submission)
+                            .join(SubmissionPath, SubmissionPath.message_id == Submission.message_id)
+                            .where(Submission.series_id == Series.id, SubmissionPath.path.like(pattern))))
+    if days:
+        where.append(Series.last_date >= datetime.now(timezone.utc) - timedelta(days=days))
+    if query:
+        ids = search(conn, query)
+        where.append(Series.id.in_(ids or [-1]))
+    return where
+
+
+def board(conn: Connection, *, states: tuple[str, ...] | None = None, page: int = 0, per_page: int = PAGE,
+          **filters) -> dict:
+    """{"counts": {state: n}, "columns": {state: [series rows]}} for the board."""
+    where = _filters(conn, **filters)
+    counts = dict(conn.execute(select(Series.state, func.count()).where(and_(*where)).group_by(Series.state)).all())
+    shown = states or tuple(s for s in BOARD_STATES if s not in HIDDEN_BY_DEFAULT)
+    columns = {}
+    for state in shown:
+        rows = conn.execute(select(Series.id, Series.name, Series.version_major, Series.version_minor,
+                                   Series.submitter, Series.sender, Series.first_date, Series.last_date,
+                                   Series.total, Series.state, Series.rfc)
+                            .where(Series.state == state, *where)
+                            .order_by(Series.last_date.desc(), Series.id.desc())
+                            .limit(per_page).offset(page * per_page)).all()
+        columns[state] = [dict(r._mapping) for r in rows]
+    return {"counts": {s: counts.get(s, 0) for s in BOARD_STATES}, "columns": columns}
+
+
+# ---------------------------------------------------------------- search
+
+def _fts_ready(conn: Connection) -> None:
+    """Build or refresh the SQLite FTS5 index when the series changed."""
+    conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS series_fts USING fts5(name, people, "
+                      "tokenize='unicode61')"))
+    conn.execute(text("CREATE TABLE IF NOT EXISTS series_fts_state (signature TEXT)"))
+    count, last, top = conn.execute(select(func.count(), func.max(Series.last_date), func.max(Series.id))).one()
+    signature = f"{count}:{last}:{top}"
+    stored = conn.execute(text("SELECT signature FROM series_fts_state")).scalar()
+    if stored == signature:
+        return
+    conn.execute(text("DELETE FROM series_fts"))
+    conn.execute(text("INSERT INTO series_fts(rowid, name, people) "
+                      "SELECT id, name, submitter || ' ' || sender FROM series"))
+    conn.execute(text("DELETE FROM series_fts_state"))
+    conn.execute(text("INSERT INTO series_fts_state VALUES (:s)"), {"s": signature})
+    conn.commit()  # a derived index: kept even when the caller only reads
+
+
+def _fts_query(query: str) -> str:
+    """User words as an FTS5 query of quoted prefix terms (no operators)."""
+    words = [w.replace('"', "") for w in query.split() if w.replace('"', "")]
+    return " ".join(f'"{w}"*' for w in words[:10])
+
+
+def search(conn: Connection, query: str, limit: int = 500) -> list[int]:
+    """Series ids whose name or submitter match ``query``, best first."""
+    if not query.strip():
+        return []
+    if conn.dialect.name == "sqlite":
+        match = _fts_query(query)
+        if not match:
+            return []
+        _fts_ready(conn)
+        rows = conn.execute(text("SELECT rowid FROM series_fts WHERE series_fts MATCH :q ORDER BY rank LIMIT :n"),
+                            {"q": match, "n": limit})
+        return [r[0] for r in rows]
+    vector = func.to_tsvector("simple", Series.name + " " + Series.submitter + " " + Series.sender)
+    tsq = func.plainto_tsquery("simple", query)
+    rows = conn.execute(select(Series.id).where(vector.op("@@")(tsq))
+                        .order_by(func.ts_rank(vector, tsq).desc()).limit(limit))
+    return [r[0] for r in rows]
+
+
+# ---------------------------------------------------------------- my queue
+
+def queue(conn: Connection, email: str, book, limit: int = 100) -> list[dict]:
+    """Patches in flight in files ``email`` maintains or reviews, with no
+    reply from them, oldest first."""
+    email = email.lower()
+    rows = conn.execute(select(Submission.msgid, Submission.series_id, Submission.paths, Submission.state,
+                               Message.subject, Message.from_name, Message.from_addr, Message.date)
+                        .join(Message, Message.id == Submission.message_id)
+                        .where(Submission.kind == "patch", Submission.series_id.is_not(None),
+                               Submission.state.in_(("new", "under-review")))
+                        .order_by(Message.date)).all()
+    mine = []
+    for r in rows:
+        paths = tuple(p for p in r.paths.split("\n") if p)
+        role = book.role_for(paths)(email)
+        if role in ("maintainer", "reviewer"):
+            mine.append((r, role))
+    if not mine:
+        return []
+    answered = _answered_by(conn, [r.msgid for r, _ in mine], email)
+    out = []
+    for r, role in mine:
+        if r.msgid in answered:
+            continue
+        out.append({"msgid": r.msgid, "series": r.series_id, "subject": r.subject, "author": r.from_name,
+                    "author_email": r.from_addr, "date": r.date, "state": r.state, "role": role})
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _answered_by(conn: Connection, msgids: list[str], email: str) -> set[str]:
+    """The patches among ``msgids`` with a reply from ``email`` under them."""
+    roots = {root for _, root in lookup(conn, ThreadNode.msgid, msgids, ThreadNode.root)}
+    parent = {}
+    for _, msgid, par in lookup(conn, ThreadNode.root, roots, ThreadNode.msgid, ThreadNode.parent):
+        parent[msgid] = par
+    theirs = {m for m, addr in lookup(conn, Message.msgid, list(parent), Message.from_addr) if addr.lower() == email}
+    wanted = set(msgids)
+    answered = set()
+    for m in theirs:
+        seen = 0
+        node = parent.get(m)
+        while node and seen < 200:
+            if node in wanted:
+                answered.add(node)
+            node = parent.get(node)
+            seen += 1
+    return answered
+
