@@ -1,0 +1,47 @@
+"""``patchdesk serve`` (the web desk) and ``patchdesk token create``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import app
+from .output import console, error
+
+token_app = typer.Typer(no_args_is_help=True, help="API write tokens.")
+app.add_typer(token_app, name="token")
+
+
+@app.command("serve")
+def serve_command(ctx: typer.Context,
+                  host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+                  port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+                  workers: Annotated[int, typer.Option("--workers", help="Web processes.")] = 1) -> None:
+    """The web desk and REST API (FastAPI + uvicorn)."""
+    import os
+
+    import uvicorn
+
+    from ..store.db import resolve_url
+
+    os.environ["PATCHDESK_DB"] = resolve_url(ctx.obj.db)
+    ctx.obj.engine  # opens (and migrates) the store once, before the workers start  # noqa: B018
+    console.print(f"patchdesk desk on http://{host}:{port}/  (API: http://{host}:{port}/api/openapi.json)",
+                  markup=False, highlight=False)
+    uvicorn.run("patchdesk.web.serve:app", host=host, port=port, workers=workers, log_level="warning",
+                timeout_keep_alive=5, limit_concurrency=1000, h11_max_incomplete_event_size=16 * 1024)
+
+
+@token_app.command("create")
+def token_create(ctx: typer.Context, name: str) -> None:
+    """Create a write token for the API; it is shown once, only its hash is stored."""
+    from ..web.auth import create_token
+
+    try:
+        with ctx.obj.engine.begin() as conn:
+            token = create_token(conn, name)
+    except Exception as exc:  # noqa: BLE001 - a taken name is the usual cause
+        error(f"cannot create token {name!r}: {type(exc).__name__} (is the name taken?)")
+        raise typer.Exit(1)
+    console.print(token, markup=False, highlight=False)

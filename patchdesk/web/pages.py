@@ -1,0 +1,150 @@
+"""Server-rendered pages: board, series, interdiff, thread, patch, overlaps,
+a maintainer's queue.  Plain links and GET forms: readable without
+JavaScript (and the CSP allows none)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import DiffLexer
+from markupsafe import Markup
+
+from ..model import RawMail
+from ..parse import parse
+from ..parse.patch import split_patch
+from ..review.quotes import split_reply
+from ..store.board import BOARD_STATES, HIDDEN_BY_DEFAULT, board, queue
+from ..store.messages import raw_of
+from ..store.overlaps import overlaps_of
+from ..store.queries import find_series, patch_dicts, series_detail
+from ..store.review import role_book
+from ..store.series import load_series_info
+from ..store.threads import load_thread
+from ..versions.interdiff import interdiff
+
+router = APIRouter()
+_DIFF_HTML = HtmlFormatter(nowrap=True, classprefix="d-")
+
+
+def _page(request: Request, template: str, **context) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, template, context)
+
+
+def _engine(request: Request):
+    return request.app.state.engine
+
+
+def diff_html(text: str) -> Markup:
+    """Pygments output: it escapes the diff itself, and emits only spans."""
+    return Markup(highlight(text, DiffLexer(), _DIFF_HTML))
+
+
+@router.get("/", response_class=HTMLResponse)
+def board_page(request: Request, list_name: Annotated[str, Query(alias="list", max_length=200)] = "",
+               submitter: Annotated[str, Query(max_length=200)] = "",
+               maintainer: Annotated[str, Query(max_length=200)] = "",
+               path: Annotated[str, Query(max_length=500)] = "", days: Annotated[int | None, Query(ge=1, le=36500)] = None,
+               q: Annotated[str, Query(max_length=200)] = "", show_all: Annotated[bool, Query(alias="all")] = False,
+               page: Annotated[int, Query(ge=0, le=10000)] = 0):
+    """The in-flight board: series grouped by state, with counts and filters."""
+    states = BOARD_STATES if show_all else tuple(s for s in BOARD_STATES if s not in HIDDEN_BY_DEFAULT)
+    with _engine(request).connect() as conn:
+        found = board(conn, states=states, page=page, list_name=list_name, submitter=submitter,
+                      path=path, days=days, query=q)
+        mine = queue(conn, maintainer, role_book(conn), limit=50) if maintainer else None
+    filters = {"list": list_name, "submitter": submitter, "maintainer": maintainer, "path": path,
+               "days": days or "", "q": q}
+    return _page(request, "board.html", found=found, states=states, filters=filters, show_all=show_all,
+                 page=page, queue=mine)
+
+
+@router.get("/series/{series_id}", response_class=HTMLResponse)
+def series_page(request: Request, series_id: int):
+    with _engine(request).connect() as conn:
+        detail = series_detail(conn, series_id)
+        if detail is None:
+            raise HTTPException(404, "no such series")
+        versions = [series_detail(conn, v) for v in detail["versions"]]
+    return _page(request, "series.html", s=detail, versions=[v for v in versions if v])
+
+
+@router.get("/interdiff/{old}/{new}", response_class=HTMLResponse)
+def interdiff_page(request: Request, old: int, new: int):
+    with _engine(request).connect() as conn:
+        older, newer = load_series_info(conn, old), load_series_info(conn, new)
+        if older is None or newer is None:
+            raise HTTPException(404, "no such series")
+        raws = raw_of(conn, [p.msgid for p in older.patches + newer.patches])
+    texts = {}
+    for msgid, (raw, fmt) in raws.items():
+        parsed = parse(RawMail(raw, "", fmt))
+        body = split_patch(parsed.body, parsed.attachments)
+        texts[msgid] = body.diff.text if body.diff else ""
+    sections = [(s, diff_html(s.diff) if s.diff else "") for s in interdiff(older, newer, texts)]
+    return _page(request, "interdiff.html", older=older, newer=newer, sections=sections)
+
+
+def _folded(body: str, verdicts: list[str]) -> list[dict]:
+    """A reply as blocks: own text (verdict sentences marked), quotes folded."""
+    blocks = []
+    for seg in split_reply(body).segments:
+        text = "\n".join(seg.lines)
+        if not text.strip():
+            continue
+        marked = [v for v in verdicts if v and v in " ".join(text.split())]
+        blocks.append({"kind": seg.kind, "depth": seg.depth, "text": text, "lines": len(seg.lines),
+                       "verdicts": marked})
+    return blocks
+
+
+@router.get("/thread/{msgid:path}", response_class=HTMLResponse)
+def thread_page(request: Request, msgid: str):
+    msgid = msgid.strip("<>")
+    with _engine(request).connect() as conn:
+        rows = load_thread(conn, msgid)
+        if not rows:
+            raise HTTPException(404, "no such thread")
+        raws = raw_of(conn, [r["msgid"] for r in rows if r["present"]][:300])
+        sid = find_series(conn, msgid)
+        verdicts = [v["text"] for p in (patch_dicts(conn, [sid]) if sid else []) for v in p["verdicts"]]
+    messages = []
+    for r in rows:
+        body = ""
+        if r["msgid"] in raws:
+            raw, fmt = raws[r["msgid"]]
+            body = parse(RawMail(raw, "", fmt)).body[:200_000]
+        messages.append({**r, "blocks": _folded(body, verdicts) if body else []})
+    return _page(request, "thread.html", messages=messages, focus=msgid)
+
+
+@router.get("/patch/{msgid:path}", response_class=HTMLResponse)
+def patch_page(request: Request, msgid: str):
+    msgid = msgid.strip("<>")
+    with _engine(request).connect() as conn:
+        sid = find_series(conn, msgid)
+        found = [p for p in patch_dicts(conn, [sid]) if p["msgid"] == msgid] if sid else []
+        raw = raw_of(conn, [msgid]).get(msgid)
+    if not found or raw is None:
+        raise HTTPException(404, "no such patch")
+    parsed = parse(RawMail(raw[0], "", raw[1]))
+    body = split_patch(parsed.body, parsed.attachments)
+    return _page(request, "patch.html", p=found[0], message=body.message, notes=body.notes,
+                 diff=diff_html(body.diff.text) if body.diff else "")
+
+
+@router.get("/overlaps", response_class=HTMLResponse)
+def overlaps_page(request: Request):
+    with _engine(request).connect() as conn:
+        mapped = overlaps_of(conn)
+        names = {}
+        ids = sorted(set(mapped) | {o["series"] for os in mapped.values() for o in os})
+        for sid in ids[:2000]:
+            d = series_detail(conn, sid)
+            if d:
+                names[sid] = f"{d['name']} {d['version_label']}"
+    pairs = [(a, o) for a, os in sorted(mapped.items()) for o in os if a < o["series"]]
+    return _page(request, "overlaps.html", pairs=pairs, names=names)
