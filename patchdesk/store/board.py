@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Connection, and_, exists, func, or_, select, text
+from sqlalchemy import Connection, exists, func, or_, select, text
 
 from .messages import lookup
 from .schema import MailingList, Message, MessageList, Series, Submission, SubmissionPath, ThreadNode
@@ -52,7 +52,7 @@ def board(conn: Connection, *, states: tuple[str, ...] | None = None, page: int 
           **filters) -> dict:
     """{"counts": {state: n}, "columns": {state: [series rows]}} for the board."""
     where = _filters(conn, **filters)
-    counts = dict(conn.execute(select(Series.state, func.count()).where(and_(*where)).group_by(Series.state)).all())
+    counts = dict(conn.execute(select(Series.state, func.count()).where(*where).group_by(Series.state)).all())
     shown = states or tuple(s for s in BOARD_STATES if s not in HIDDEN_BY_DEFAULT)
     columns = {}
     for state in shown:

@@ -1,0 +1,99 @@
+"""The REST API and pages through the ASGI app: reading, writing with a
+token, and what hostile mail and hostile clients get."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mailgen import make_mail, mbox, patch_body
+from patchdesk.pipeline.ingest import ingest
+from patchdesk.web.app import create_app
+from patchdesk.web.auth import create_token
+
+EVIL_SUBJECT = '[PATCH] <script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+@pytest.fixture
+def client(store_url, tmp_path):
+    mails = [
+        make_mail("p1@x", EVIL_SUBJECT, sender='"<b>Evil</b>" <evil@example.org>',
+                  body=patch_body("x: y", "drivers/x.c", "int a;", "int b;")),
+        make_mail("r1@x", "Re: " + EVIL_SUBJECT, refs=("p1@x",), sender="Maria <maria@x.org>",
+                  date="Tue, 03 Nov 2026 10:00:00 +0000",
+                  body="> quoted <iframe src=//evil>\n\nNAK, this <b>breaks</b> things.\n\n"
+                       "Reviewed-by: <svg onload=alert(3)> <x@y.org>\n"),
+    ]
+    (tmp_path / "evil.mbox").write_bytes(mbox(mails))
+    app = create_app(store_url)
+    ingest(app.state.engine, [tmp_path / "evil.mbox"], jobs=1)
+    with TestClient(app) as c:
+        c.app_state = app.state
+        yield c
+
+
+def _token(client) -> str:
+    with client.app_state.engine.begin() as conn:
+        return create_token(conn, "maria")
+
+
+def test_reading_api_shapes_and_pagination(client):
+    series = client.get("/api/series").json()
+    assert series["page"] == 0 and len(series["items"]) == 1
+    sid = series["items"][0]["id"]
+    detail = client.get(f"/api/series/{sid}").json()
+    assert detail["patch_details"][0]["state"] == "rejected"
+    assert client.get("/api/patches/p1@x").json()["verdicts"][0]["kind"] == "nak"
+    assert client.get("/api/threads/r1@x").json()[0]["msgid"] in ("p1@x", "r1@x")
+    assert client.get("/api/events?per_page=1").json()["items"][0]["state"] in ("new", "rejected")
+    assert client.get("/api/series?per_page=0").status_code == 422
+    assert client.get("/api/series/999999").status_code == 404
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/series" in spec["paths"] and "/api/patches/{msgid}/state" in spec["paths"]
+
+
+def test_every_page_escapes_mail_and_sends_a_strict_csp(client):
+    sid = client.get("/api/series").json()["items"][0]["id"]
+    for url in ("/", f"/series/{sid}", "/thread/r1@x", "/patch/p1@x", "/?q=script"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert "default-src 'none'" in r.headers["content-security-policy"] and "script-src" not in \
+            r.headers["content-security-policy"]
+        assert r.headers["x-content-type-options"] == "nosniff"
+        body = r.text
+        for raw in ("<script>alert", "<img src=x", "<svg onload", "<iframe", "<b>Evil"):
+            assert raw not in body, (url, raw)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(f"/series/{sid}").text
+
+
+def test_writing_needs_a_token_json_and_survives_guessing(client):
+    url = "/api/patches/p1@x/state"
+    change = {"state": "under-review", "why": "the NAK was for another patch"}
+    assert client.post(url, json=change).status_code == 401
+    token = _token(client)
+    auth = {"Authorization": f"Bearer {token}"}
+    # a cross-site HTML form can only send form data: refused (CSRF)
+    assert client.post(url, data=change, headers=auth).status_code == 415
+    assert client.post(url, json={"state": "bogus", "why": "x"}, headers=auth).status_code == 422
+    done = client.post(url, json=change, headers=auth)
+    assert done.status_code == 200 and done.json()["by"] == "maria"
+    assert client.get("/api/patches/p1@x").json()["state"] == "under-review"
+    assert client.post("/api/patches/nobody@x/state", json=change, headers=auth).status_code == 404
+    for _ in range(9):  # with the first, token-less attempt: 10 failures
+        assert client.post(url, json=change, headers={"Authorization": "Bearer pd_wrong"}).status_code == 401
+    assert client.post(url, json=change, headers={"Authorization": "Bearer pd_wrong"}).status_code == 429
+    assert client.post(url, json=change, headers=auth).status_code == 429  # the client waits, even with a token
+
+
+def test_tree_registration_and_limits(client, tmp_path):
+    token = _token(client)
+    auth = {"Authorization": f"Bearer {token}"}
+    bad = client.post("/api/trees", json={"name": "t", "path": str(tmp_path), "branch": "main"}, headers=auth)
+    assert bad.status_code == 400 and "no branch" in bad.json()["detail"]
+    assert client.post("/api/trees", json={"name": "../x", "path": "/", "branch": "m"}, headers=auth).status_code == 422
+    big = client.post("/api/trees", content=b"{" + b" " * 70000 + b"}",
+                      headers={**auth, "content-type": "application/json"})
+    assert big.status_code == 413
+    assert client.get("/static/../../../etc/passwd").status_code == 404
+    assert client.get("/static/%2e%2e/%2e%2e/etc/passwd").status_code == 404
+    assert client.get("/thread/" + "a" * 5000).status_code == 404
