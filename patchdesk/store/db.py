@@ -40,12 +40,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: index updates in big batches
     cursor.close()
+    # Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE,
+    # so DDL (a migration) ran outside any: a SIGKILL during the first open
+    # left half a schema.  SQLAlchemy's recipe: the driver does nothing,
+    # every SQLAlchemy transaction is an explicit BEGIN.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
