@@ -5,6 +5,7 @@ JavaScript (and the CSP allows none)."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -17,7 +18,7 @@ from ..model import RawMail
 from ..parse import parse
 from ..parse.patch import split_patch
 from ..review.quotes import split_reply
-from ..store.board import BOARD_STATES, HIDDEN_BY_DEFAULT, board, queue
+from ..store.board import BOARD_STATES, HIDDEN_BY_DEFAULT, PAGE, board, queue
 from ..store.messages import raw_of
 from ..store.overlaps import overlaps_of
 from ..store.queries import find_series, patch_dicts, series_detail
@@ -47,19 +48,27 @@ def diff_html(text: str) -> Markup:
 def board_page(request: Request, list_name: Annotated[str, Query(alias="list", max_length=200)] = "",
                submitter: Annotated[str, Query(max_length=200)] = "",
                maintainer: Annotated[str, Query(max_length=200)] = "",
-               path: Annotated[str, Query(max_length=500)] = "", days: Annotated[int | None, Query(ge=1, le=36500)] = None,
+               path: Annotated[str, Query(max_length=500)] = "", days: Annotated[str, Query(max_length=6)] = "",
                q: Annotated[str, Query(max_length=200)] = "", show_all: Annotated[bool, Query(alias="all")] = False,
                page: Annotated[int, Query(ge=0, le=10000)] = 0):
-    """The in-flight board: series grouped by state, with counts and filters."""
+    """The in-flight board: series grouped by state, with counts and filters.
+    (The form sends every field, empty ones too: "days=" means no limit.)"""
+    if days and not days.isdigit():
+        raise HTTPException(422, "days must be a number of days")
     states = BOARD_STATES if show_all else tuple(s for s in BOARD_STATES if s not in HIDDEN_BY_DEFAULT)
     with _engine(request).connect() as conn:
         found = board(conn, states=states, page=page, list_name=list_name, submitter=submitter,
-                      path=path, days=days, query=q)
+                      path=path, days=int(days) if days else None, query=q)
         mine = queue(conn, maintainer, role_book(conn), limit=50) if maintainer else None
     filters = {"list": list_name, "submitter": submitter, "maintainer": maintainer, "path": path,
-               "days": days or "", "q": q}
-    return _page(request, "board.html", found=found, states=states, filters=filters, show_all=show_all,
-                 page=page, queue=mine)
+               "days": days, "q": q}
+    kept = {k: v for k, v in filters.items() if v} | ({"all": "true"} if show_all else {})
+    more = any(len(rows) >= PAGE for rows in found["columns"].values())
+    pager = {"newer": urlencode(kept | {"page": page - 1}) if page else None,
+             "older": urlencode(kept | {"page": page + 1}) if more else None}
+    counts = {s: n for s, n in found["counts"].items() if n and s in states}
+    return _page(request, "board.html", found=found, counts=counts, states=states, filters=filters,
+                 show_all=show_all, page=page, queue=mine, pager=pager)
 
 
 @router.get("/series/{series_id}", response_class=HTMLResponse)
@@ -109,8 +118,9 @@ def thread_page(request: Request, msgid: str):
         if not rows:
             raise HTTPException(404, "no such thread")
         raws = raw_of(conn, [r["msgid"] for r in rows if r["present"]][:300])
-        sid = find_series(conn, msgid)
-        verdicts = [v["text"] for p in (patch_dicts(conn, [sid]) if sid else []) for v in p["verdicts"]]
+        # the verdicts of every series in this thread (the page may be opened on a reply)
+        sids = {find_series(conn, r["msgid"]) for r in rows if r["present"]} - {None}
+        verdicts = [v["text"] for p in (patch_dicts(conn, sorted(sids)) if sids else []) for v in p["verdicts"]]
     messages = []
     for r in rows:
         body = ""
