@@ -97,3 +97,16 @@ def test_tree_registration_and_limits(client, tmp_path):
     assert client.get("/static/../../../etc/passwd").status_code == 404
     assert client.get("/static/%2e%2e/%2e%2e/etc/passwd").status_code == 404
     assert client.get("/thread/" + "a" * 5000).status_code == 404
+
+
+def test_board_maintainer_filter_and_queue(client):
+    from patchdesk.store.review import load_maintainers, review_everything
+    with client.app_state.engine.begin() as conn:
+        load_maintainers(conn, "", "X DRIVER\nM:\tMaria <maria@x.org>\nS:\tMaintained\nF:\tdrivers/x.c\n\n"
+                                   "Y DRIVER\nM:\tYann <yann@y.org>\nS:\tMaintained\nF:\tdrivers/y.c\n")
+    review_everything(client.app_state.engine)
+    maria = client.get("/?maintainer=maria@x.org").text
+    yann = client.get("/?maintainer=yann@y.org").text
+    assert "Queue of maria@x.org: 0 patch(es)" in maria          # she replied under the patch
+    assert "&lt;script&gt;" in maria and "&lt;script&gt;" not in yann  # the series is in her files only
+    assert "Queue of yann@y.org: 0 patch(es)" in yann

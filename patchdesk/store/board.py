@@ -25,8 +25,10 @@ PAGE = 50
 
 
 def _filters(conn: Connection, *, list_name: str = "", submitter: str = "", path: str = "",
-             days: int | None = None, query: str = "") -> list:
+             days: int | None = None, query: str = "", maintainer: str = "", book=None) -> list:
     where = []
+    if maintainer and book is not None:
+        where.append(Series.id.in_(maintained(conn, maintainer, book) or [-1]))
     if list_name:
         where.append(exists(select(1).select_from(Submission)
                             .join(MessageList, MessageList.message_id == Submission.message_id)
@@ -112,6 +114,20 @@ def search(conn: Connection, query: str, limit: int = 500) -> list[int]:
 
 
 # ---------------------------------------------------------------- my queue
+
+def maintained(conn: Connection, email: str, book) -> list[int]:
+    """Series in flight with a patch in files ``email`` maintains or reviews."""
+    email = email.lower()
+    ids = set()
+    query = (select(Submission.series_id, Submission.paths).join(Series, Series.id == Submission.series_id)
+             .where(Series.state.not_in(HIDDEN_BY_DEFAULT), Submission.kind == "patch"))
+    for sid, paths in conn.execute(query):
+        if sid in ids:
+            continue
+        if book.role_for(tuple(p for p in paths.split("\n") if p))(email) in ("maintainer", "reviewer"):
+            ids.add(sid)
+    return sorted(ids)
+
 
 def queue(conn: Connection, email: str, book, limit: int = 100) -> list[dict]:
     """Patches in flight in files ``email`` maintains or reviews, with no

@@ -57,9 +57,10 @@ def board_page(request: Request, list_name: Annotated[str, Query(alias="list", m
         raise HTTPException(422, "days must be a number of days")
     states = BOARD_STATES if show_all else tuple(s for s in BOARD_STATES if s not in HIDDEN_BY_DEFAULT)
     with _engine(request).connect() as conn:
+        book = role_book(conn) if maintainer else None
         found = board(conn, states=states, page=page, list_name=list_name, submitter=submitter,
-                      path=path, days=int(days) if days else None, query=q)
-        mine = queue(conn, maintainer, role_book(conn), limit=50) if maintainer else None
+                      path=path, days=int(days) if days else None, query=q, maintainer=maintainer, book=book)
+        mine = queue(conn, maintainer, book, limit=50) if maintainer else None
     filters = {"list": list_name, "submitter": submitter, "maintainer": maintainer, "path": path,
                "days": days, "q": q}
     kept = {k: v for k, v in filters.items() if v} | ({"all": "true"} if show_all else {})
