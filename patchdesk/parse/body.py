@@ -20,7 +20,8 @@ from ..model import Attachment
 from .headers import HeaderBlock, decode_bytes, decode_header, split_message
 
 _PARAM = re.compile(r';\s*([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
-_TAG = re.compile(r"<[^>]*>")
+#: A tag holds no "<": otherwise a run of "<" without ">" costs quadratic time.
+_TAG = re.compile(r"<[^<>]*>")
 _PATCH_TYPES = {"text/x-patch", "text/x-diff", "text/x-diff-plain", "application/x-patch"}
 _PATCH_NAMES = (".patch", ".diff")
 

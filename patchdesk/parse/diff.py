@@ -243,7 +243,8 @@ def _file(lines: list[str], i: int) -> tuple[FileChange, int]:
     binary = "binary" in head
     minus = plus = ""
     hunks: list[Hunk] = []
-    m = _BINARY_LINE.match(lines[i]) if i < n else None
+    # the suffix test first: on a line of many " and " without it the match is quadratic
+    m = _BINARY_LINE.match(lines[i]) if i < n and lines[i].endswith(" differ") else None
     if m:
         binary, minus, plus, i = True, m[1], m[2], i + 1
     elif i < n and lines[i].startswith("GIT binary patch"):

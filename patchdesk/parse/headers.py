@@ -139,7 +139,7 @@ def decode_bytes(data: bytes, charset: str | None = None) -> tuple[str, bool]:
     if codec:
         try:
             return data.decode(codec), False
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # idna, punycode raise a bare UnicodeError
             pass
     elif charset is None or charset.lower() in ("ascii", "us-ascii"):
         try:
@@ -186,7 +186,9 @@ def decode_header(value: bytes) -> tuple[str, bool]:
 
 
 _NAME_ADDR = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^"<>@,;()]*?))\s*<([^<>\s@]+@[^<>\s]+)>\s*$')
-_ANY_ADDR = re.compile(r"[^\s<>()\",;]+@[^\s<>()\",;]+")
+#: Starts only at the start of a token: tried at every character, "aaa...a@"
+#: would cost quadratic time (the leftmost match starts there anyway).
+_ANY_ADDR = re.compile(r"(?<![^\s<>()\",;])[^\s<>()\",;]+@[^\s<>()\",;]+")
 _BARE_ADDR = re.compile(r"^\s*<?([^<>\s@()]+@[^<>\s()]+?)>?\s*(?:\(([^()]*)\))?\s*$")
 
 
@@ -207,7 +209,10 @@ def parse_from(value: str) -> tuple[str, str]:
         return (m.group(2) or m.group(1)).strip(), m.group(1).lower()
     if "@" not in value:
         return value.strip().strip('"'), ""
-    name, addr = parseaddr(value)
+    try:
+        name, addr = parseaddr(value)
+    except RecursionError:  # the stdlib recurses per nested "(" comment: hostile input
+        name, addr = "", ""
     if not addr or "@" not in addr or "<" in addr:
         found = _ANY_ADDR.search(value)
         addr = found.group(0) if found else ""

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from .diff import Diff, find_diff
 
-_TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]{0,60}):[ \t]+(\S.*?)\s*$")
+# Values end at their last non-space character: a lazy "(\S.*?)\s*$" costs
+# quadratic time on a long run of inner spaces.
+_TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]{0,60}):[ \t]+(\S(?:.*\S)?)\s*$")
 _NOT_PEOPLE = {"Fixes", "Link", "Closes", "BugLink", "Message-ID", "Change-Id", "base-commit"}
 _KNOWN = {
     "signed-off-by": "Signed-off-by", "acked-by": "Acked-by", "reviewed-by": "Reviewed-by",
@@ -26,14 +28,14 @@ _KNOWN = {
     "buglink": "BugLink", "message-id": "Message-ID", "change-id": "Change-Id",
     "depends-on": "Depends-on", "supersedes": "Supersedes", "base-commit": "base-commit",
 }
-_NAME_ADDR = re.compile(r"(.*?)\s*<([^<>\s@]+@[^<>\s]+)>")
+_NAME_ADDR = re.compile(r"((?:.*?\S)?)\s*<([^<>\s@]+@[^<>\s]+)>")  # not "(.*?)\s*<": quadratic
 _BARE_ADDR = re.compile(r"([^\s<>()/:@\"]+@[^\s<>()/:\"]+[A-Za-z0-9])")
 _STAT = re.compile(r" +\S.*\|\s+(?:\d+ ?[+-]*|Bin(?: \d+ -> \d+ bytes)?)\s*$")
 _STAT_SUMMARY = re.compile(r" +\d+ files? changed")
 _STAT_MODE = re.compile(r" +(?:create mode|delete mode|mode change|rename|copy) ")
 _META_KEYS = ("change-id", "base-commit", "prerequisite-patch-id", "prerequisite-change-id",
               "prerequisite-message-id", "depends-on", "supersedes")
-_META = re.compile(r"^(%s)[ \t]*:[ \t]*(\S[^\n]*?)[ \t\r]*$" % "|".join(_META_KEYS), re.M | re.I)
+_META = re.compile(r"^(%s)[ \t]*:[ \t]*(\S(?:[^\n]*[^ \t\r\n])?)[ \t\r]*$" % "|".join(_META_KEYS), re.M | re.I)
 _GERRIT_ID = re.compile(r"I[0-9a-f]{40}")
 _PULL_AT = re.compile(r"are available in the git repository at:?[ \t]*$", re.M | re.I)
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://\S+|[\w.-]+@[\w.-]+:\S+)$", re.I)

@@ -136,10 +136,15 @@ def parse_subject(subject: str) -> Subject:
     # itself: stripping the suffix last could expose a new leading item.
     text = " ".join(subject.split())
     suffix = None
-    if text.endswith((")", "]")):
-        suffix = _SUFFIX.search(text, max(0, len(text) - 40))
-    if suffix is not None:
-        text = text[: suffix.start()]
+    # all of them: "x (v2) (v3)" would otherwise name "x (v2)", which parses to "x"
+    end = len(text)
+    while end and text[end - 1] in ")]":
+        found = _SUFFIX.search(text, max(0, end - 40), end)
+        if found is None:
+            break
+        suffix = suffix or found  # the last one gives the version
+        end = found.start()
+    text = text[:end]
 
     pos, end = 0, min(len(text), _HEAD)
     while (m := _ITEM.match(text, pos, end)) is not None:

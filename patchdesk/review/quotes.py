@@ -146,7 +146,7 @@ def _signature_at(lines: list[str], i: int) -> bool:
     if line == "-- " or line == "--":
         # a bare "--" is a signature only near the end and before no quote
         if line == "--":
-            rest = lines[i + 1:]
+            rest = lines[i + 1:i + 17]  # not the whole tail: a body of "--" lines was quadratic
             return len(rest) <= 15 and not any(r.startswith(">") for r in rest)
         return True
     return False

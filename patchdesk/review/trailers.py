@@ -27,7 +27,8 @@ PERSON_KEYS = ("Acked-by", "Reviewed-by", "Tested-by", "Reported-by", "Suggested
 #: The usual order in a commit (b4 / kernel practice) when trailers are added.
 ORDER = ("Fixes", "Reported-by", "Closes", "Suggested-by", "Co-developed-by", "Signed-off-by",
          "Acked-by", "Reviewed-by", "Tested-by", "Nacked-by", "Link", "Cc")
-_LINE = re.compile(r"^\s{0,4}([A-Za-z][A-Za-z-]{1,30})\s*:\s*(\S.{0,300}?)\s*$")
+# the value ends at its last non-space character (a lazy ".{0,300}?\s*$" rescans long space runs)
+_LINE = re.compile(r"^\s{0,4}([A-Za-z][A-Za-z-]{1,30})\s*:\s*(\S(?:.{0,299}\S)?)\s*$")
 _SERIES_WIDE = re.compile(r"\bfor (?:the (?:whole |entire |full )?(?:series|set|patch ?set)"
                           r"|all (?:the )?patches|(?:the )?whole (?:series|set))\b", re.I)
 
