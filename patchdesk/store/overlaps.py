@@ -61,12 +61,18 @@ def save_overlaps(conn: Connection, overlaps: list[Overlap], conflicts: dict[tup
          "dependency": o.dependency} for o in overlaps])
 
 
-def overlaps_of(conn: Connection) -> dict[int, list[dict]]:
-    """series id -> the series it overlaps with, as the export shows them."""
+def overlaps_of(conn: Connection, series_id: int | None = None) -> dict[int, list[dict]]:
+    """series id -> the series it overlaps with, as the export shows them
+    (all, or those of one series)."""
     out: dict[int, list[dict]] = defaultdict(list)
-    for r in conn.execute(select(SeriesOverlap)).all():
+    query = select(SeriesOverlap)
+    if series_id is not None:
+        query = query.where((SeriesOverlap.series_a == series_id) | (SeriesOverlap.series_b == series_id))
+    for r in conn.execute(query).all():
         entry = {"files": r.files.split("\n") if r.files else [], "overlapping_hunks": r.hunks,
                  "conflict": r.conflict, "tree": r.tree or None, "dependency": r.dependency or None}
         out[r.series_a].append({"series": r.series_b, **entry})
         out[r.series_b].append({"series": r.series_a, **entry})
+    for entries in out.values():
+        entries.sort(key=lambda e: e["series"])
     return out

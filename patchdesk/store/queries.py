@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, select
 
 from ..series.assemble import PATCH_KINDS
 from .checks import checks_of
+from .messages import chunks
 from .overlaps import overlaps_of
 from .trees import applied_rows
 from .schema import Message, PatchLink, PatchReview, Series, SeriesLink, StateEvent, StateOverride, Submission
@@ -24,11 +25,31 @@ def version_label(major: int, minor: int) -> str:
     return f"v{major}.{minor}" if minor else f"v{major}"
 
 
-def _links(conn: Connection):
+def _link_rows(conn: Connection, series_ids: set[int] | None):
+    query = select(SeriesLink.older_id, SeriesLink.newer_id, SeriesLink.kind, SeriesLink.confidence,
+                   SeriesLink.evidence)
+    if series_ids is None:
+        return conn.execute(query).all()
+    if not series_ids:
+        return []
+    ids = sorted(series_ids)
+    return conn.execute(query.where(SeriesLink.older_id.in_(ids) | SeriesLink.newer_id.in_(ids))).all()
+
+
+def _links(conn: Connection, around: int | None = None):
+    """Version and related links: all, or (``around``) those of one series'
+    version chain, walked link by link instead of reading the whole table."""
+    if around is None:
+        rows = _link_rows(conn, None)
+    else:
+        rows, seen, frontier = [], set(), {around}
+        while frontier and len(seen) < 500:
+            seen |= frontier
+            found = _link_rows(conn, frontier)
+            rows.extend(found)
+            frontier = {x for r in found if r[2] == "version" for x in (r[0], r[1])} - seen
     prev, nxt, related = {}, {}, defaultdict(list)
-    for older, newer, kind, confidence, evidence in conn.execute(
-            select(SeriesLink.older_id, SeriesLink.newer_id, SeriesLink.kind,
-                   SeriesLink.confidence, SeriesLink.evidence)):
+    for older, newer, kind, confidence, evidence in set(rows):
         if kind == "version":
             prev[newer] = {"series": older, "confidence": confidence, "evidence": evidence}
             nxt[older] = {"series": newer, "confidence": confidence, "evidence": evidence}
@@ -85,11 +106,18 @@ def list_series(conn: Connection, *, include_superseded: bool = False) -> list[d
              "overlaps": overlaps.get(r.id, [])} for r in rows]
 
 
-def _patch_links(conn: Connection):
+def _patch_links(conn: Connection, msgids: list[str] | None = None):
+    """Patch links: all, or only those touching ``msgids``."""
     before, after, related = defaultdict(list), defaultdict(list), defaultdict(list)
-    for older, newer, kind, confidence, evidence in conn.execute(
-            select(PatchLink.older_msgid, PatchLink.newer_msgid, PatchLink.kind,
-                   PatchLink.confidence, PatchLink.evidence)):
+    query = select(PatchLink.older_msgid, PatchLink.newer_msgid, PatchLink.kind, PatchLink.confidence,
+                   PatchLink.evidence)
+    rows = set()
+    if msgids is None:
+        rows = set(conn.execute(query).all())
+    else:
+        for part in chunks(msgids):
+            rows.update(conn.execute(query.where(PatchLink.older_msgid.in_(part) | PatchLink.newer_msgid.in_(part))))
+    for older, newer, kind, confidence, evidence in sorted(rows):
         if kind in PATCH_SUCCESSION:
             after[older].append(newer)
             before[newer].append(older)
@@ -119,6 +147,8 @@ def _reviews(conn: Connection, series_ids: list[int] | None) -> dict[str, dict]:
                                          "msgid": cause or None, "by": by or None})
     overrides = select(StateOverride.msgid, StateOverride.state, StateOverride.by, StateOverride.why,
                        StateOverride.created_at).order_by(StateOverride.id)
+    if series_ids is not None:
+        overrides = overrides.where(StateOverride.msgid.in_(list(out) or [""]))
     for msgid, state, by, why, at in conn.execute(overrides):
         if msgid in out:
             out[msgid]["override"] = {"state": state, "by": by, "why": why, "date": at}
@@ -129,11 +159,13 @@ _NO_REVIEW = {"trailers": [], "verdicts": [], "continuity": {}, "events": []}
 
 
 def patch_dicts(conn: Connection, series_ids: list[int] | None = None) -> list[dict]:
-    before, after, related = _patch_links(conn)
+    members = _members(conn, series_ids)
+    scoped = None if series_ids is None else [p.msgid for rows in members.values() for p in rows]
+    before, after, related = _patch_links(conn, scoped)
     reviews = _reviews(conn, series_ids)
     carried = applied_rows(conn, list(reviews)) if reviews else {}
     out = []
-    for sid, rows in sorted(_members(conn, series_ids).items()):
+    for sid, rows in sorted(members.items()):
         for p in rows:
             review = reviews.get(p.msgid, _NO_REVIEW)
             out.append({
@@ -165,13 +197,13 @@ def find_series(conn: Connection, ident: str) -> int | None:
 
 
 def series_detail(conn: Connection, series_id: int) -> dict | None:
-    prev, nxt, related = _links(conn)
+    prev, nxt, related = _links(conn, around=series_id)
     rows = _series_rows(conn, Series.id == series_id)
     if not rows:
         return None
     detail = series_dict(rows[0], _members(conn, [series_id]).get(series_id, []), prev, nxt, related)
     detail["checks"] = checks_of(conn, [series_id]).get(series_id, [])
-    detail["overlaps"] = overlaps_of(conn).get(series_id, [])
+    detail["overlaps"] = overlaps_of(conn, series_id).get(series_id, [])
     detail["patch_details"] = patch_dicts(conn, [series_id])
     chain, cursor, seen = [], series_id, set()
     while cursor in prev and cursor not in seen:

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import DiffLexer
@@ -21,7 +22,8 @@ from ..review.quotes import split_reply
 from ..store.board import BOARD_STATES, HIDDEN_BY_DEFAULT, PAGE, board, queue
 from ..store.messages import raw_of
 from ..store.overlaps import overlaps_of
-from ..store.queries import find_series, patch_dicts, series_detail
+from ..store.queries import find_series, patch_dicts, series_detail, version_label
+from ..store.schema import Series
 from ..store.review import role_book
 from ..store.series import load_series_info
 from ..store.threads import load_thread
@@ -78,8 +80,11 @@ def series_page(request: Request, series_id: int):
         detail = series_detail(conn, series_id)
         if detail is None:
             raise HTTPException(404, "no such series")
-        versions = [series_detail(conn, v) for v in detail["versions"]]
-    return _page(request, "series.html", s=detail, versions=[v for v in versions if v])
+        labels = {i: version_label(a, b) for i, a, b in conn.execute(
+            select(Series.id, Series.version_major, Series.version_minor)
+            .where(Series.id.in_(detail["versions"] or [-1])))}
+    versions = [{"id": v, "version_label": labels[v]} for v in detail["versions"] if v in labels]
+    return _page(request, "series.html", s=detail, versions=versions)
 
 
 @router.get("/interdiff/{old}/{new}", response_class=HTMLResponse)
