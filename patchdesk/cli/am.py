@@ -16,6 +16,7 @@ from ..store.messages import raw_of
 from ..store.queries import series_detail
 from ..store.schema import Tree
 from ..trees.am import am_entry
+from ..trees.gitlog import GitError, private_worktree
 from . import app
 from .output import err_console, error
 from .series import _resolve
@@ -35,22 +36,16 @@ def _latest(conn, series_id: int) -> dict:
 
 def _apply(repo: Path, branch: str, name: str, mbox: Path) -> tuple[bool, str]:
     """``git am`` on a new branch in a private worktree, always removed."""
-    with tempfile.TemporaryDirectory(prefix="patchdesk-am-") as tmp:
-        work = Path(tmp) / "work"
-        add = subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", "-b", name, str(work),
-                              "--end-of-options", branch], capture_output=True, text=True)
-        if add.returncode:
-            return False, add.stderr.strip()
-        try:
+    try:
+        with private_worktree(repo, branch, branch=name, prefix="patchdesk-am-") as work:
             done = subprocess.run(["git", "-C", str(work), "am", "-q", "--patch-format=mboxrd", str(mbox)],
                                   capture_output=True, text=True)
             if done.returncode:
                 subprocess.run(["git", "-C", str(work), "am", "--abort"], capture_output=True)
                 return False, (done.stdout + done.stderr).strip()[-2000:]
             return True, ""
-        finally:
-            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(work)], capture_output=True)
-            subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
+    except GitError as exc:
+        return False, str(exc)
 
 
 @app.command("am")

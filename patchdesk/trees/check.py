@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from .gitlog import GitError, private_worktree
 
 LOG_TAIL = 4000
 
@@ -113,15 +114,10 @@ def run_check(job: CheckJob) -> CheckResult:
     if not base:
         result.error = f"no base: neither base-commit nor branch {job.branch!r} resolves"
         return result
-    with tempfile.TemporaryDirectory(prefix="patchdesk-check-") as tmp:
-        work = Path(tmp) / "work"
-        added = _git(["-C", str(repo), "worktree", "add", "-q", "--detach", str(work), base])
-        if added.returncode:
-            result.error = added.stderr.strip()[-500:]
-            return result
-        try:
+    try:
+        with private_worktree(repo, base, prefix="patchdesk-check-") as work:
             for number, msgid, mbox in job.patches:
-                patch_file = Path(tmp) / f"{number}.mbox"
+                patch_file = work.parent / f"{number}.mbox"
                 patch_file.write_text(mbox)
                 applied = _git(["-C", str(work), "-c", "user.name=patchdesk", "-c", "user.email=patchdesk@localhost",
                                 "am", "-q", "--patch-format=mboxrd", str(patch_file)])
@@ -132,7 +128,6 @@ def run_check(job: CheckJob) -> CheckResult:
                 code, timed_out, tail, secs = _run(job.command, work, job.timeout)
                 result.steps.append(Step(number, msgid, True, code == 0 and not timed_out, code, timed_out,
                                          round(secs, 3), tail))
-        finally:
-            _git(["-C", str(repo), "worktree", "remove", "--force", str(work)])
-            _git(["-C", str(repo), "worktree", "prune"])
+    except GitError as exc:
+        result.error = str(exc)
     return result

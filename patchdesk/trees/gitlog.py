@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,6 +62,27 @@ def git(repo: Path, *args: str, timeout: float = 600) -> str:
     if done.returncode != 0:
         raise GitError(f"git {args[0]} in {repo}: {done.stderr.decode('utf-8', 'replace').strip()[:500]}")
     return done.stdout.decode("utf-8", "replace")
+
+
+@contextmanager
+def private_worktree(repo: Path, start: str, *, branch: str | None = None,
+                     prefix: str = "patchdesk-") -> Iterator[Path]:
+    """A ``git worktree`` of ``repo`` at ``start`` (detached, or on a new
+    ``branch``) in a private temporary directory, always removed again.
+    Yields the worktree; its parent is scratch space for the caller.
+    GitError when git cannot create it."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work = Path(tmp) / "work"
+        where = ["-b", branch] if branch else ["--detach"]
+        added = subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", *where, str(work),
+                                "--end-of-options", start], capture_output=True, text=True, errors="replace")
+        if added.returncode:
+            raise GitError(added.stderr.strip()[-500:] or f"git worktree add exited {added.returncode}")
+        try:
+            yield work
+        finally:
+            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(work)], capture_output=True)
+            subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
 
 
 def resolve(repo: Path, branch: str) -> str:

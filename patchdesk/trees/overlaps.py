@@ -14,12 +14,12 @@ in the store's caller).  Pure: series in, pairs out.
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..parse.diff import Diff
+from .gitlog import GitError, private_worktree
 
 CONTEXT = 3
 
@@ -116,12 +116,8 @@ def apply_together(repo: str, base: str, pairs: list[tuple[int, int]], diffs: di
         git("clean", "-q", "-fdx")
 
     out: dict[tuple[int, int], bool | None] = {}
-    with tempfile.TemporaryDirectory(prefix="patchdesk-overlap-") as tmp:
-        work = Path(tmp) / "work"
-        if subprocess.run(["git", "-C", repo, "worktree", "add", "-q", "--detach", str(work), base],
-                          capture_output=True).returncode:
-            return out
-        try:
+    try:
+        with private_worktree(Path(repo), base, prefix="patchdesk-overlap-") as work:
             alone: dict[int, bool] = {}
             for a, b in pairs:
                 for s in (a, b):
@@ -133,7 +129,6 @@ def apply_together(repo: str, base: str, pairs: list[tuple[int, int]], diffs: di
                     continue
                 out[(a, b)] = not (apply_all(diffs[a]) and apply_all(diffs[b]))
                 reset()
-        finally:
-            subprocess.run(["git", "-C", repo, "worktree", "remove", "--force", str(work)], capture_output=True)
-            subprocess.run(["git", "-C", repo, "worktree", "prune"], capture_output=True)
+    except GitError:
+        return out
     return out
