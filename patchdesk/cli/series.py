@@ -7,11 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..model import RawMail
-from ..parse import parse
-from ..parse.patch import split_patch
-from ..store.queries import export, find_series, list_series, series_detail, version_label
-from ..store.messages import raw_of
+from ..store.queries import diff_texts, export, find_series, list_series, series_detail, version_label
 from ..store.series import load_series_info
 from ..versions.interdiff import interdiff
 from . import app
@@ -115,12 +111,7 @@ def interdiff_command(ctx: typer.Context, old: str, new: str) -> None:
     with ctx.obj.engine.connect() as conn:
         older = load_series_info(conn, _resolve(conn, old))
         newer = load_series_info(conn, _resolve(conn, new))
-        raws = raw_of(conn, [p.msgid for p in older.patches + newer.patches])
-    texts = {}
-    for msgid, (raw, fmt) in raws.items():
-        parsed = parse(RawMail(raw, "", fmt))
-        body = split_patch(parsed.body, parsed.attachments)
-        texts[msgid] = body.diff.text if body.diff else ""
+        texts = diff_texts(conn, [p.msgid for p in older.patches + newer.patches])
     console.print(f"{older.name} {version_label(*older.version)} -> "
                   f"{newer.name} {version_label(*newer.version)}", markup=False, highlight=False)
     for section in interdiff(older, newer, texts):

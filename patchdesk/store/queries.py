@@ -12,8 +12,11 @@ from collections import defaultdict
 from sqlalchemy import Connection, func, select
 
 from ..series.assemble import PATCH_KINDS
+from ..model import RawMail
+from ..parse import parse
+from ..parse.patch import split_patch
 from .checks import checks_of
-from .messages import chunks
+from .messages import chunks, raw_of
 from .overlaps import overlaps_of
 from .trees import applied_rows
 from .schema import Message, PatchLink, PatchReview, Series, SeriesLink, StateEvent, StateOverride, Submission
@@ -186,6 +189,17 @@ def export(conn: Connection) -> dict:
     messages = conn.execute(select(func.count()).select_from(Message)).scalar_one()
     return {"messages": messages, "series": list_series(conn, include_superseded=True),
             "patches": patch_dicts(conn)}
+
+
+def diff_texts(conn: Connection, msgids: list[str]) -> dict[str, str]:
+    """msgid -> the diff text of each patch mail, read from the raw mail
+    (what an interdiff compares; "" when a mail has no diff)."""
+    texts = {}
+    for msgid, (raw, fmt) in raw_of(conn, msgids).items():
+        parsed = parse(RawMail(raw, "", fmt))
+        body = split_patch(parsed.body, parsed.attachments)
+        texts[msgid] = body.diff.text if body.diff else ""
+    return texts
 
 
 def find_series(conn: Connection, ident: str) -> int | None:

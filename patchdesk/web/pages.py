@@ -22,7 +22,7 @@ from ..review.quotes import split_reply
 from ..store.board import BOARD_STATES, HIDDEN_BY_DEFAULT, PAGE, board, queue
 from ..store.messages import raw_of
 from ..store.overlaps import overlaps_of
-from ..store.queries import find_series, patch_dicts, series_detail, version_label
+from ..store.queries import diff_texts, find_series, patch_dicts, series_detail, version_label
 from ..store.schema import Series
 from ..store.review import role_book
 from ..store.series import load_series_info
@@ -93,12 +93,7 @@ def interdiff_page(request: Request, old: int, new: int):
         older, newer = load_series_info(conn, old), load_series_info(conn, new)
         if older is None or newer is None:
             raise HTTPException(404, "no such series")
-        raws = raw_of(conn, [p.msgid for p in older.patches + newer.patches])
-    texts = {}
-    for msgid, (raw, fmt) in raws.items():
-        parsed = parse(RawMail(raw, "", fmt))
-        body = split_patch(parsed.body, parsed.attachments)
-        texts[msgid] = body.diff.text if body.diff else ""
+        texts = diff_texts(conn, [p.msgid for p in older.patches + newer.patches])
     sections = [(s, diff_html(s.diff) if s.diff else "") for s in interdiff(older, newer, texts)]
     return _page(request, "interdiff.html", older=older, newer=newer, sections=sections)
 
