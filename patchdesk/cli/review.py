@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
-from ..review.maintainers import MaintainerIndex, parse_maintainers
+from ..review.maintainers import parse_maintainers
 from ..review.states import STATES
-from ..store.schema import MaintainersFile
-from ..store.review import clear_override, load_maintainers, review_everything, set_override
+from ..store.review import clear_override, load_maintainers, review_everything, role_book, set_override
 from . import app
 from .messages import JsonOption
 from .output import console, error, print_json
@@ -81,10 +79,9 @@ def maintainers_load(ctx: typer.Context, path: Path,
 def maintainers_who(ctx: typer.Context, paths: list[str], as_json: JsonOption = False) -> None:
     """Maintainers and reviewers of these files, most specific first."""
     with ctx.obj.engine.connect() as conn:
-        texts = list(conn.execute(select(MaintainersFile.text)).scalars())
-    index = MaintainerIndex([s for t in texts for s in parse_maintainers(t)])
+        index = role_book(conn).index
     roles = [{"name": r.name, "email": r.email, "role": r.role, "section": r.section, "status": r.status}
-             for r in index.roles_for(paths)]
+             for r in (index.roles_for(paths) if index else ())]
     if as_json:
         print_json(roles)
         return

@@ -14,10 +14,9 @@ from sqlalchemy import Engine, bindparam, delete, select, update
 
 from ..model import RawMail
 from ..store.messages import decompress
-from ..store.review import insert_notes, refresh_review
+from ..store.review import insert_notes, review_everything
 from ..store.schema import (DirtyRoot, DirtySender, Message, PatchLink, PatchReview, ReviewNote, Series,
                             SeriesLink, StateEvent, Submission, SubmissionPath)
-from ..store.threads import mark_roots
 from ..store.series import all_senders, insert_submissions, mark_dirty, refresh_dirty
 from ..store.threads import rebuild_threads
 from .prepare import parse_or_reason, parsed_fields, review_note, submission_fields
@@ -84,8 +83,6 @@ def rebuild(engine: Engine) -> dict[str, int]:
     with engine.begin() as conn:
         mark_dirty(conn, all_senders(conn))
     series = refresh_dirty(engine)
-    with engine.begin() as conn:
-        mark_roots(conn, conn.execute(select(Submission.msgid).where(Submission.series_id.is_not(None))).scalars())
-    reviewed = refresh_review(engine)
+    reviewed = review_everything(engine)
     return {"messages": done, "thread_nodes": nodes, "submissions": submissions, "series": series,
             "reviewed_series": reviewed}

@@ -17,7 +17,7 @@ from datetime import datetime
 from .continuity import OBJECTIONS, Prior, carry_forward, objection_status
 from .quotes import split_reply
 from .states import Event, Fact, Override, Statement, replay
-from .trailers import PERSON_KEYS, order_key, reply_trailers
+from .trailers import order_key, reply_trailers
 from .verdicts import find_verdicts
 
 #: Trailers that count as a review statement (a person vouching for the patch).
@@ -144,5 +144,3 @@ def prior_of(review: PatchReview, patch: PatchFacts) -> Prior:
     return Prior(patch.msgid, patch.patch_id, patch.paths, patch.lines, tuple(review.trailers),
                  objections(review))
 
-
-__all__ = ["PERSON_KEYS", "PatchFacts", "PatchReview", "Prior", "Reply", "assess", "note_of", "prior_of"]

@@ -279,7 +279,8 @@ def refresh_review(engine, chunk: int = 200) -> int:
 
 
 def review_everything(engine) -> int:
-    """Queue every series' thread and judge them all (after a MAINTAINERS change)."""
+    """Queue every series' thread and judge them all (after a MAINTAINERS
+    change, or a rebuild)."""
     with engine.begin() as conn:
         mark_roots(conn, conn.execute(select(Submission.msgid).where(Submission.series_id.is_not(None))).scalars())
     return refresh_review(engine)
