@@ -156,6 +156,12 @@ def _patches(conn: Connection, index: CommitIndex | None = None) -> list[PatchIn
                       frozenset(split_paths(r.paths)), unpack_lines(r.lines)) for r in rows]
 
 
+def _insert_matches(conn: Connection, matches: list, tree_of: dict[str, int]) -> None:
+    bulk_insert(conn, Applied.__table__, [
+        {"msgid": m.msgid, "sha": m.sha, "tree_id": tree_of[m.sha], "method": m.method,
+         "confidence": m.confidence, "evidence": m.evidence} for m in matches])
+
+
 def add_applied(conn: Connection, shas: list[str]) -> int:
     """Match new commits only (an incremental scan): the patches that could
     be in them are compared with them, and a patch keeps an earlier match
@@ -169,9 +175,7 @@ def add_applied(conn: Connection, shas: list[str]) -> int:
               if m.msgid not in existing or METHODS.index(m.method) < METHODS.index(existing[m.msgid])]
     for part in chunks([m.msgid for m in better]):
         conn.execute(delete(Applied).where(Applied.msgid.in_(part)))
-    bulk_insert(conn, Applied.__table__, [
-        {"msgid": m.msgid, "sha": m.sha, "tree_id": tree_of[m.sha], "method": m.method,
-         "confidence": m.confidence, "evidence": m.evidence} for m in better])
+    _insert_matches(conn, better, tree_of)
     mark_roots(conn, {m.msgid for m in better})
     return len(better)
 
@@ -184,9 +188,7 @@ def update_applied(conn: Connection, methods: tuple[str, ...] = METHODS) -> int:
     before = {(m, s, meth) for m, s, meth in conn.execute(select(Applied.msgid, Applied.sha, Applied.method))}
     after = {(m.msgid, m.sha, m.method) for m in matches}
     conn.execute(delete(Applied))
-    bulk_insert(conn, Applied.__table__, [
-        {"msgid": m.msgid, "sha": m.sha, "tree_id": tree_of[m.sha], "method": m.method,
-         "confidence": m.confidence, "evidence": m.evidence} for m in matches])
+    _insert_matches(conn, matches, tree_of)
     mark_roots(conn, {m for m, _, _ in before ^ after})
     return len(matches)
 

@@ -29,16 +29,14 @@ from ..store.series import load_series_info
 from ..store.threads import load_thread
 from ..versions.interdiff import interdiff
 
+from .api import engine
+
 router = APIRouter()
 _DIFF_HTML = HtmlFormatter(nowrap=True, classprefix="d-")
 
 
 def _page(request: Request, template: str, **context) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(request, template, context)
-
-
-def _engine(request: Request):
-    return request.app.state.engine
 
 
 def diff_html(text: str) -> Markup:
@@ -58,7 +56,7 @@ def board_page(request: Request, list_name: Annotated[str, Query(alias="list", m
     if days and not days.isdigit():
         raise HTTPException(422, "days must be a number of days")
     states = BOARD_STATES if show_all else tuple(s for s in BOARD_STATES if s not in HIDDEN_BY_DEFAULT)
-    with _engine(request).connect() as conn:
+    with engine(request).connect() as conn:
         book = role_book(conn) if maintainer else None
         found = board(conn, states=states, page=page, list_name=list_name, submitter=submitter,
                       path=path, days=int(days) if days else None, query=q, maintainer=maintainer, book=book)
@@ -76,7 +74,7 @@ def board_page(request: Request, list_name: Annotated[str, Query(alias="list", m
 
 @router.get("/series/{series_id}", response_class=HTMLResponse)
 def series_page(request: Request, series_id: int):
-    with _engine(request).connect() as conn:
+    with engine(request).connect() as conn:
         detail = series_detail(conn, series_id)
         if detail is None:
             raise HTTPException(404, "no such series")
@@ -89,7 +87,7 @@ def series_page(request: Request, series_id: int):
 
 @router.get("/interdiff/{old}/{new}", response_class=HTMLResponse)
 def interdiff_page(request: Request, old: int, new: int):
-    with _engine(request).connect() as conn:
+    with engine(request).connect() as conn:
         older, newer = load_series_info(conn, old), load_series_info(conn, new)
         if older is None or newer is None:
             raise HTTPException(404, "no such series")
@@ -114,7 +112,7 @@ def _folded(body: str, verdicts: list[str]) -> list[dict]:
 @router.get("/thread/{msgid:path}", response_class=HTMLResponse)
 def thread_page(request: Request, msgid: str):
     msgid = msgid.strip("<>")
-    with _engine(request).connect() as conn:
+    with engine(request).connect() as conn:
         rows = load_thread(conn, msgid)
         if not rows:
             raise HTTPException(404, "no such thread")
@@ -135,7 +133,7 @@ def thread_page(request: Request, msgid: str):
 @router.get("/patch/{msgid:path}", response_class=HTMLResponse)
 def patch_page(request: Request, msgid: str):
     msgid = msgid.strip("<>")
-    with _engine(request).connect() as conn:
+    with engine(request).connect() as conn:
         sid = find_series(conn, msgid)
         found = [p for p in patch_dicts(conn, [sid]) if p["msgid"] == msgid] if sid else []
         raw = raw_of(conn, [msgid]).get(msgid)
@@ -149,7 +147,7 @@ def patch_page(request: Request, msgid: str):
 
 @router.get("/overlaps", response_class=HTMLResponse)
 def overlaps_page(request: Request):
-    with _engine(request).connect() as conn:
+    with engine(request).connect() as conn:
         mapped = overlaps_of(conn)
         names = {}
         ids = sorted(set(mapped) | {o["series"] for os in mapped.values() for o in os})
