@@ -258,7 +258,7 @@ def _write_links(conn: Connection, lineage: Lineage, msgids: set[str]) -> None:
          "confidence": link.confidence, "evidence": link.evidence} for link in lineage.patches])
 
 
-def _states(conn: Connection, infos: list[SeriesInfo], lineage: Lineage) -> None:
+def _states(conn: Connection, infos: list[SeriesInfo], lineage: Lineage) -> dict[str, str]:
     """``superseded`` for patches with a successor and series with a full
     next version: the lineage half of the state (the review stage decides
     the final ``state`` from it and the replies)."""
@@ -280,6 +280,42 @@ def _states(conn: Connection, infos: list[SeriesInfo], lineage: Lineage) -> None
     if patch_rows:
         conn.execute(update(Submission).where(Submission.msgid == bindparam("m"))
                      .values(lineage_state=bindparam("st")), patch_rows)
+    return {row["m"]: row["st"] for row in patch_rows}
+
+
+def _old_links(conn: Connection, series_ids: list[int], msgids: set[str]) -> tuple[set, set]:
+    """The stored links touching these series and messages, before they are
+    recomputed, to tell afterwards which of them changed."""
+    series_links = {(o, n, k) for part in chunks(series_ids) for o, n, k in conn.execute(
+        select(SeriesLink.older_id, SeriesLink.newer_id, SeriesLink.kind)
+        .where(SeriesLink.older_id.in_(part) | SeriesLink.newer_id.in_(part)))}
+    patch_links = {(o, n, k) for part in chunks(sorted(msgids)) for o, n, k in conn.execute(
+        select(PatchLink.older_msgid, PatchLink.newer_msgid, PatchLink.kind)
+        .where(PatchLink.older_msgid.in_(part) | PatchLink.newer_msgid.in_(part)))}
+    return series_links, patch_links
+
+
+def _changed(info: dict[str, tuple], drafts, ids: dict[int, int], states: dict[str, str],
+             infos: list[SeriesInfo], lineage: Lineage, old: tuple[set, set]) -> set[str]:
+    """Messages whose review may differ now: moved to another series or
+    position, another lineage state, or a version/split/related link gained
+    or lost (at either end).  Only their threads are judged again, not a
+    prolific sender's whole history."""
+    after = {m.msgid: (ids[i], n) for i, d in enumerate(drafts) for n, m in d.patches}
+    after.update({d.cover.msgid: (ids[i], 0) for i, d in enumerate(drafts) if d.cover})
+    changed = {msgid for msgid, (sub, *_) in info.items()
+               if (sub.series_id, sub.number, sub.lineage_state)
+               != (*after.get(msgid, (None, None)), states.get(msgid, sub.lineage_state))}
+    old_series, old_patches = old
+    new_series = {(link.older, link.newer, link.kind) for link in lineage.series}
+    new_patches = {(link.older, link.newer, link.kind) for link in lineage.patches}
+    for older, newer, _ in old_patches ^ new_patches:
+        changed.update((older, newer))
+    members = {s.key: s.members for s in infos}
+    for older, newer, _ in old_series ^ new_series:
+        changed.update(members.get(older, ()))
+        changed.update(members.get(newer, ()))
+    return changed
 
 
 def update_series(conn: Connection, senders: set[str]) -> int:
@@ -288,12 +324,14 @@ def update_series(conn: Connection, senders: set[str]) -> int:
     if not senders:
         return 0
     drafts, info = _drafts(_load(conn, senders))
+    old = _old_links(conn, _series_of(conn, senders), set(info))
     ids = _write_series(conn, senders, drafts, info)
     infos = _info(drafts, ids, info)
-    lineage = link_series(infos, neighbours=_neighbours(conn, infos))
+    neighbours = _neighbours(conn, infos)
+    lineage = link_series(infos, neighbours=neighbours)
     _write_links(conn, lineage, set(info))
-    _states(conn, infos, lineage)
-    mark_roots(conn, info)
+    states = _states(conn, infos, lineage)
+    mark_roots(conn, _changed(info, drafts, ids, states, infos + neighbours, lineage, old))
     return len(drafts)
 
 
