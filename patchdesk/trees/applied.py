@@ -114,10 +114,11 @@ def _fuzzy(patch: PatchInfo, commit: PatchInfo) -> Match | None:
     return None
 
 
-def find_applied(patches: Iterable[PatchInfo], index: CommitIndex, *,
-                 methods: tuple[str, ...] = METHODS) -> list[Match]:
-    """The commit each patch went in as (at most one per patch and commit)."""
-    proposals: list[tuple[Match, PatchInfo, float]] = []
+def proposals(patches: Iterable[PatchInfo], index: CommitIndex, *,
+              methods: tuple[str, ...] = METHODS) -> list[tuple[Match, PatchInfo, float]]:
+    """Every commit each patch could be, with its distance in time; before
+    rivals for one commit are settled (``find_applied`` does that)."""
+    out: list[tuple[Match, PatchInfo, float]] = []
     for patch in patches:
         found: list[Match] = []
         if "link" in methods:
@@ -138,14 +139,21 @@ def find_applied(patches: Iterable[PatchInfo], index: CommitIndex, *,
             if m.method != "link" and made is not None and patch.date > made + SKEW:
                 continue  # posted after the commit was made
             distance = abs((commit.date - patch.date).total_seconds()) if commit else 0.0
-            proposals.append((m, patch, distance))
+            out.append((m, patch, distance))
+    return out
+
+
+def find_applied(patches: Iterable[PatchInfo], index: CommitIndex, *,
+                 methods: tuple[str, ...] = METHODS) -> list[Match]:
+    """The commit each patch went in as (at most one per patch and commit)."""
+    found = proposals(patches, index, methods=methods)
     # strongest method first; then a patch dated exactly like the commit (git
     # am); then the latest patch posted before the commit was made
-    proposals.sort(key=lambda mp: (METHODS.index(mp[0].method), mp[2] > SAME_DATE, -mp[1].date.timestamp(),
-                                   -mp[0].confidence, mp[0].msgid, mp[0].sha))
+    found.sort(key=lambda mp: (METHODS.index(mp[0].method), mp[2] > SAME_DATE, -mp[1].date.timestamp(),
+                               -mp[0].confidence, mp[0].msgid, mp[0].sha))
     taken_commits: set[str] = set()
     matched: dict[str, Match] = {}
-    for m, _, _ in proposals:
+    for m, _, _ in found:
         if m.msgid in matched or (m.sha in taken_commits and m.method != "link"):
             continue
         matched[m.msgid] = m
