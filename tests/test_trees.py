@@ -279,3 +279,30 @@ def test_incremental_scan_matches_only_new_commits_and_agrees_with_a_full_one(wo
     full = {p["msgid"]: ([a["method"] for a in p["applied"]], p["state"])
             for p in json.loads(run(full_db, "export"))["patches"]}
     assert incremental == full and incremental["c@x"] == (["link"], "accepted")
+
+
+@pytest.mark.parametrize("order", ["sent", "reversed"])
+def test_mail_arriving_one_by_one_after_the_scan_matches_like_a_full_run(world, tmp_path, order):
+    """Live delivery matches only the new patches and their rivals for a
+    commit (v1 and v2 of one patch); the result equals a full match."""
+    mbox, tree = world
+    import json
+    import mailbox
+    db = tmp_path / "pd.db"
+    run(db, "tree", "add", "frob", str(tree), "--branch", "frob-next")
+    run(db, "tree", "scan")
+    mails = [m.as_bytes() for m in mailbox.mbox(str(mbox))]
+    for i, data in enumerate(mails if order == "sent" else mails[::-1]):
+        (tmp_path / f"{i}.eml").write_bytes(data)
+        run(db, "ingest", str(tmp_path / f"{i}.eml"))
+
+    def applied(path):
+        return {p["msgid"]: ([(a["method"], a["commit"]) for a in p["applied"]], p["state"])
+                for p in json.loads(run(path, "export"))["patches"]}
+    one_by_one = applied(db)
+    full_db = tmp_path / "full.db"
+    run(full_db, "ingest", str(mbox))
+    run(full_db, "tree", "add", "frob", str(tree), "--branch", "frob-next")
+    run(full_db, "tree", "scan")
+    assert one_by_one == applied(full_db)
+    assert one_by_one["a2@x"][1] == "accepted" and one_by_one["a1@x"] == ([], "superseded")

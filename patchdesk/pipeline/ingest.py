@@ -32,7 +32,7 @@ from ..sources import discover
 from ..store import messages as store
 from ..store.series import insert_submissions, mark_dirty, refresh_dirty
 from ..store.review import insert_notes, refresh_review
-from ..store.trees import has_trees, update_applied
+from ..store.trees import matcher
 from ..store.threads import mark_roots, thread_input, update_threads
 from .prepare import Prepared, Preparer, default_jobs
 
@@ -214,11 +214,7 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
     summary.stage = "series"
     if progress:
         progress(summary)
-    refresh_dirty(engine)
-    if summary.stored:
-        with engine.begin() as conn:
-            if has_trees(conn):  # new patches may already be in a scanned tree
-                update_applied(conn)
+    refresh_dirty(engine, placed=matcher())  # new patches may already be in a scanned tree
     summary.stage = "review"
     if progress:
         progress(summary)

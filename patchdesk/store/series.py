@@ -22,7 +22,7 @@ import json
 from array import array
 from datetime import datetime, timezone
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
@@ -318,7 +318,12 @@ def _changed(info: dict[str, tuple], drafts, ids: dict[int, int], states: dict[s
     return changed
 
 
-def update_series(conn: Connection, senders: set[str]) -> int:
+#: called with the patches a refresh placed in a series for the first time,
+#: in the same transaction (git trees match them: see ``store.trees.matcher``)
+Placed = Callable[[Connection, set[str]], None]
+
+
+def update_series(conn: Connection, senders: set[str], placed: Placed | None = None) -> int:
     """Re-assemble and re-link everything of ``senders``; return series count."""
     senders = {s for s in senders if s}
     if not senders:
@@ -332,6 +337,8 @@ def update_series(conn: Connection, senders: set[str]) -> int:
     _write_links(conn, lineage, set(info))
     states = _states(conn, infos, lineage)
     mark_roots(conn, _changed(info, drafts, ids, states, infos + neighbours, lineage, old))
+    if placed is not None:
+        placed(conn, {m.msgid for d in drafts for _, m in d.patches if info[m.msgid][0].series_id is None})
     return len(drafts)
 
 
@@ -347,7 +354,7 @@ def mark_dirty(conn: Connection, senders: Iterable[str]) -> None:
     insert_ignore(conn, DirtySender.__table__, [{"sender": s} for s in set(senders) if s])
 
 
-def refresh_dirty(engine, chunk: int = 50) -> int:
+def refresh_dirty(engine, chunk: int = 50, placed: Placed | None = None) -> int:
     """Recompute series for every dirty sender, a chunk per transaction."""
     total = 0
     while True:
@@ -356,7 +363,7 @@ def refresh_dirty(engine, chunk: int = 50) -> int:
                                        .limit(chunk)).scalars())
             if not senders:
                 return total
-            total += update_series(conn, senders)
+            total += update_series(conn, senders, placed)
             for part in chunks(sorted(senders)):
                 conn.execute(delete(DirtySender).where(DirtySender.sender.in_(part)))
 

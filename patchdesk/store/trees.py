@@ -11,14 +11,14 @@ into the ``accepted`` state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, select, update
 
 from ..series.assemble import PATCH_KINDS
-from ..trees.applied import METHODS, CommitIndex, find_applied
+from ..trees.applied import METHODS, CommitIndex, find_applied, proposals
 from ..trees.gitlog import GitError, commits, is_ancestor, resolve
 from ..versions.similarity import PatchInfo
 from .messages import as_utc, bulk_insert, chunks, insert_ignore, lookup
@@ -136,15 +136,20 @@ def commit_index(conn: Connection, shas: list[str] | None = None) -> tuple[Commi
     return CommitIndex(infos, msgids, committed), tree_of
 
 
-def _patches(conn: Connection, index: CommitIndex | None = None) -> list[PatchInfo]:
+def _patches(conn: Connection, index: CommitIndex | None = None,
+             msgids: Iterable[str] | None = None) -> list[PatchInfo]:
     """Every assembled patch; or, given a few commits, only the patches that
-    could match them (same patch-id, named by a Link:, or same files)."""
+    could match them (same patch-id, named by a Link:, or same files); or
+    the patches with these Message-IDs."""
     query = (select(Submission.msgid, Submission.number, Submission.name, Message.from_addr, Message.date,
                     Submission.patch_id, Submission.paths, Submission.lines)
              .join(Message, Message.id == Submission.message_id)
              .where(Submission.kind.in_(PATCH_KINDS), Submission.series_id.is_not(None)))
     rows = []
-    if index is None:
+    if msgids is not None:
+        for part in chunks(sorted(set(msgids))):
+            rows.extend(conn.execute(query.where(Submission.msgid.in_(part))).all())
+    elif index is None:
         rows = conn.execute(query).all()
     else:
         ids = {mid for _, mid in lookup(conn, SubmissionPath.path, set(index.by_path), SubmissionPath.message_id)}
@@ -178,6 +183,59 @@ def add_applied(conn: Connection, shas: list[str]) -> int:
     _insert_matches(conn, better, tree_of)
     mark_roots(conn, {m.msgid for m in better})
     return len(better)
+
+
+def match_patches(conn: Connection, msgids: Iterable[str],
+                  cached: tuple[CommitIndex, dict[str, int]] | None = None) -> int:
+    """Match newly stored patches against the scanned commits; return how
+    many matches changed.
+
+    Only the new patches and their rivals are judged: the patches now
+    holding a commit one of them could be, and transitively the holders of
+    what those could be, so that each commit still goes to one patch
+    exactly as a full ``update_applied`` would decide.  ``cached`` is a
+    commit index a long-running process keeps between messages."""
+    index, tree_of = cached or commit_index(conn)
+    group = {p.msgid: p for p in _patches(conn, msgids=msgids)}
+    if not index.commits or not group:
+        return 0
+    holder = {sha: m for m, sha in conn.execute(select(Applied.msgid, Applied.sha))}
+    judged = set(group)  # patches whose matches are recomputed (a vanished one loses its match)
+    while True:
+        shas = {m.sha for m, _, _ in proposals(group.values(), index)}
+        rivals = {holder[sha] for sha in shas if sha in holder} - judged
+        if not rivals:
+            break
+        judged |= rivals
+        group.update((p.msgid, p) for p in _patches(conn, msgids=rivals))
+    matches = find_applied(group.values(), index)
+    before = {(m, s, meth) for part in chunks(sorted(judged)) for m, s, meth in conn.execute(
+        select(Applied.msgid, Applied.sha, Applied.method).where(Applied.msgid.in_(part)))}
+    after = {(m.msgid, m.sha, m.method) for m in matches}
+    if before == after:
+        return 0
+    for part in chunks(sorted(judged)):
+        conn.execute(delete(Applied).where(Applied.msgid.in_(part)))
+    _insert_matches(conn, matches, tree_of)
+    mark_roots(conn, {m for m, _, _ in before ^ after})
+    return len(before ^ after)
+
+
+def matcher() -> Callable[[Connection, set[str]], None]:
+    """A ``placed`` hook for ``refresh_dirty``: patches newly placed in a
+    series are matched against the trees in the same transaction, so a
+    killed ingest cannot leave them unmatched.  The commit index is read
+    once per run (the commits do not change while mail is read)."""
+    cached: list = []
+
+    def placed(conn: Connection, msgids: set[str]) -> None:
+        if not msgids:
+            return
+        if not cached:
+            cached.append(commit_index(conn) if has_trees(conn) else None)
+        if cached[0] is not None:
+            match_patches(conn, msgids, cached[0])
+    return placed
 
 
 def update_applied(conn: Connection, methods: tuple[str, ...] = METHODS) -> int:
