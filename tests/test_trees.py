@@ -51,10 +51,9 @@ def _mail(repo: Path, msgid: str, version: int, date: str) -> bytes:
     return f"{head}\nDate: {date}\nMessage-Id: <{msgid}>\n\n{body}".encode()
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """(list mbox, maintainer repo) built with real git."""
-    root = tmp_path_factory.mktemp("world")
+def make_world(root: Path) -> tuple[Path, Path]:
+    """(list mbox, maintainer repo) built with real git under ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
     work = root / "work"
     work.mkdir()
     git(work, "init", "-q", "-b", "main")
@@ -113,6 +112,11 @@ def world(tmp_path_factory):
                        for m in mails.values())
     (root / "list.mbox").write_bytes(listing)
     return root / "list.mbox", tree
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def run(db, *args, code=0):

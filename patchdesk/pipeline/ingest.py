@@ -166,11 +166,14 @@ def _start(engine: Engine, preparer: Preparer, mails: list[RawMail], cursor: dic
 
 def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
            kind: str = "auto", jobs: int | None = None, reread: bool = False,
-           progress: Callable[[IngestSummary], None] | None = None) -> IngestSummary:
+           progress: Callable[[IngestSummary], None] | None = None,
+           settle: bool = True) -> IngestSummary:
     """Ingest every source found at ``paths``; return the balanced summary.
 
     ``reread`` ignores the sources' cursors and reads everything again
     (known mail is still recognised by hash and not stored twice).
+    ``settle=False`` stores only, leaving series and review to the caller
+    (the live desk, which settles for all its sources at once).
     """
     summary = IngestSummary()
     started = time.perf_counter()
@@ -211,6 +214,9 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
                 summary.missing += getattr(source, "missing", 0)
     finally:
         preparer.close()
+    summary.seconds = time.perf_counter() - started
+    if not settle:
+        return summary
     summary.stage = "series"
     if progress:
         progress(summary)
