@@ -110,3 +110,27 @@ def test_board_maintainer_filter_and_queue(client):
     assert "Queue of maria@x.org: 0 patch(es)" in maria          # she replied under the patch
     assert "&lt;script&gt;" in maria and "&lt;script&gt;" not in yann  # the series is in her files only
     assert "Queue of yann@y.org: 0 patch(es)" in yann
+
+
+def test_series_pages_are_one_list_across_states(store_url, tmp_path):
+    """Page 1 continues page 0 in one recency order, whatever the states
+    (each state paged on its own would repeat and skip series)."""
+    mails = []
+    for i in range(7):
+        day = f"{i + 1:02d}"
+        mails.append(make_mail(f"s{i}@x", f"[PATCH] frob: change {i}", date=f"Mon, {day} Nov 2026 10:00:00 +0000",
+                               sender=f"Dev {i} <dev{i}@example.org>",
+                               body=patch_body(f"Change {i}.", f"drivers/f{i}.c", f"a = {i};", f"a = {i + 1};")))
+        if i % 2:  # every other one gets a review: another state
+            mails.append(make_mail(f"r{i}@x", f"Re: [PATCH] frob: change {i}", refs=(f"s{i}@x",),
+                                   sender="Maria <maria@x.org>", date=f"Mon, {day} Nov 2026 12:00:00 +0000",
+                                   body="> x\n\nLooks good.\n\nReviewed-by: Maria <maria@x.org>\n"))
+    (tmp_path / "list.mbox").write_bytes(mbox(mails))
+    app = create_app(store_url)
+    ingest(app.state.engine, [tmp_path / "list.mbox"], jobs=1)
+    with TestClient(app) as client:
+        pages = [client.get(f"/api/series?per_page=3&page={n}").json() for n in range(3)]
+    assert {s for p in pages for s in (i["state"] for i in p["items"])} == {"new", "under-review"}
+    names = [i["name"] for p in pages for i in p["items"]]
+    assert names == [f"frob: change {i}" for i in range(6, -1, -1)]
+    assert pages[0]["counts"]["new"] + pages[0]["counts"]["under-review"] == 7

@@ -50,22 +50,37 @@ def _filters(conn: Connection, *, list_name: str = "", submitter: str = "", path
     return where
 
 
+_ROW = (Series.id, Series.name, Series.version_major, Series.version_minor, Series.submitter, Series.sender,
+        Series.first_date, Series.last_date, Series.total, Series.state, Series.rfc)
+
+
+def _page(conn: Connection, where: list, page: int, per_page: int) -> list[dict]:
+    rows = conn.execute(select(*_ROW).where(*where).order_by(Series.last_date.desc(), Series.id.desc())
+                        .limit(per_page).offset(page * per_page)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def _counts(conn: Connection, where: list) -> dict[str, int]:
+    counts = dict(conn.execute(select(Series.state, func.count()).where(*where).group_by(Series.state)).all())
+    return {s: counts.get(s, 0) for s in BOARD_STATES}
+
+
 def board(conn: Connection, *, states: tuple[str, ...] | None = None, page: int = 0, per_page: int = PAGE,
           **filters) -> dict:
-    """{"counts": {state: n}, "columns": {state: [series rows]}} for the board."""
+    """{"counts": {state: n}, "columns": {state: [series rows]}} for the board:
+    each state's column pages on its own."""
     where = _filters(conn, **filters)
-    counts = dict(conn.execute(select(Series.state, func.count()).where(*where).group_by(Series.state)).all())
     shown = states or tuple(s for s in BOARD_STATES if s not in HIDDEN_BY_DEFAULT)
-    columns = {}
-    for state in shown:
-        rows = conn.execute(select(Series.id, Series.name, Series.version_major, Series.version_minor,
-                                   Series.submitter, Series.sender, Series.first_date, Series.last_date,
-                                   Series.total, Series.state, Series.rfc)
-                            .where(Series.state == state, *where)
-                            .order_by(Series.last_date.desc(), Series.id.desc())
-                            .limit(per_page).offset(page * per_page)).all()
-        columns[state] = [dict(r._mapping) for r in rows]
-    return {"counts": {s: counts.get(s, 0) for s in BOARD_STATES}, "columns": columns}
+    columns = {state: _page(conn, [Series.state == state, *where], page, per_page) for state in shown}
+    return {"counts": _counts(conn, where), "columns": columns}
+
+
+def series_page(conn: Connection, *, states: tuple[str, ...], page: int = 0, per_page: int = PAGE,
+                **filters) -> dict:
+    """{"counts", "items"}: one list across ``states``, most recently
+    active first, paged as one (the API's order; the board pages per column)."""
+    where = _filters(conn, **filters)
+    return {"counts": _counts(conn, where), "items": _page(conn, [Series.state.in_(states), *where], page, per_page)}
 
 
 # ---------------------------------------------------------------- search

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from ..review.states import STATES
-from ..store.board import board
+from ..store.board import series_page
 from ..store.checks import checks_of
 from ..store.queries import find_series, patch_dicts, series_detail
 from ..store.review import set_override
@@ -58,11 +58,9 @@ def list_series(request: Request, page: Page = 0, per_page: PerPage = 50, state:
     """Series, most recently active first, with filters and search."""
     with engine(request).connect() as conn:
         states = (state,) if state else tuple(s for s in STATES if s != "superseded") + ("partially-accepted",)
-        found = board(conn, states=states, page=page, per_page=per_page, list_name=list_name,
-                      submitter=submitter, path=path, days=days, query=q)
-    items = sorted((row for rows in found["columns"].values() for row in rows),
-                   key=lambda r: r["last_date"] or r["first_date"], reverse=True)[:per_page]
-    return {"page": page, "per_page": per_page, "counts": found["counts"], "items": items}
+        found = series_page(conn, states=states, page=page, per_page=per_page, list_name=list_name,
+                            submitter=submitter, path=path, days=days, query=q)
+    return {"page": page, "per_page": per_page, **found}
 
 
 @router.get("/series/{series_id}")
