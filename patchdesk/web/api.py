@@ -8,10 +8,12 @@ take JSON only, so a cross-site HTML form cannot post to them (CSRF).
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -32,6 +34,20 @@ PerPage = Annotated[int, Query(ge=1, le=500)]
 
 def engine(request: Request):
     return request.app.state.engine
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def as_json(data) -> Response:
+    """JSON by the standard library.  Returning a dict would send it
+    through FastAPI's ``jsonable_encoder`` first: two thirds of the time
+    of a 50-series page went there."""
+    return Response(json.dumps(data, default=_plain, ensure_ascii=False, separators=(",", ":")),
+                    media_type="application/json")
 
 
 def writer(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
@@ -60,7 +76,7 @@ def list_series(request: Request, page: Page = 0, per_page: PerPage = 50, state:
         states = (state,) if state else tuple(s for s in STATES if s != "superseded") + ("partially-accepted",)
         found = series_page(conn, states=states, page=page, per_page=per_page, list_name=list_name,
                             submitter=submitter, path=path, days=days, query=q)
-    return {"page": page, "per_page": per_page, **found}
+    return as_json({"page": page, "per_page": per_page, **found})
 
 
 @router.get("/series/{series_id}")
@@ -69,7 +85,7 @@ def one_series(request: Request, series_id: int):
         detail = series_detail(conn, series_id)
     if detail is None:
         raise HTTPException(404, "no such series")
-    return detail
+    return as_json(detail)
 
 
 @router.get("/patches/{msgid:path}")
@@ -79,7 +95,7 @@ def one_patch(request: Request, msgid: str):
         found = [p for p in patch_dicts(conn, [sid]) if p["msgid"] == msgid.strip("<>")] if sid else []
     if not found:
         raise HTTPException(404, "no such patch")
-    return found[0]
+    return as_json(found[0])
 
 
 @router.get("/messages/{msgid:path}")
@@ -90,9 +106,9 @@ def one_message(request: Request, msgid: str):
                             .where(Message.msgid == msgid.strip("<>")).order_by(Message.id)).all()
     if not rows:
         raise HTTPException(404, "no such message")
-    return [{"msgid": r.msgid, "from": r.from_name, "from_email": r.from_addr, "subject": r.subject,
-             "date": r.date, "references": r.refs.split(), "flags": [f for f in r.flags.split(",") if f],
-             "size": r.size, "deleted": r.deleted} for r in rows]
+    return as_json([{"msgid": r.msgid, "from": r.from_name, "from_email": r.from_addr, "subject": r.subject,
+                     "date": r.date, "references": r.refs.split(), "flags": [f for f in r.flags.split(",") if f],
+                     "size": r.size, "deleted": r.deleted} for r in rows])
 
 
 @router.get("/threads/{msgid:path}")
@@ -101,7 +117,7 @@ def one_thread(request: Request, msgid: str):
         nodes = thread_nodes(conn, msgid.strip("<>"))
     if not nodes:
         raise HTTPException(404, "no such thread")
-    return [{"msgid": n.msgid, "parent": n.parent, "present": n.present} for n in nodes]
+    return as_json([{"msgid": n.msgid, "parent": n.parent, "present": n.present} for n in nodes])
 
 
 @router.get("/events")
@@ -112,16 +128,16 @@ def events(request: Request, page: Page = 0, per_page: PerPage = 100, msgid: str
         query = query.where(StateEvent.msgid == msgid.strip("<>"))
     with engine(request).connect() as conn:
         rows = conn.execute(query.limit(per_page).offset(page * per_page)).all()
-    return {"page": page, "per_page": per_page,
-            "items": [{"msgid": r.msgid, "date": r.date, "state": r.state, "reason": r.reason,
-                       "cause": r.cause_msgid or None, "by": r.by or None} for r in rows]}
+    return as_json({"page": page, "per_page": per_page,
+                    "items": [{"msgid": r.msgid, "date": r.date, "state": r.state, "reason": r.reason,
+                               "cause": r.cause_msgid or None, "by": r.by or None} for r in rows]})
 
 
 @router.get("/checks")
 def checks(request: Request, series: int | None = None):
     with engine(request).connect() as conn:
         found = checks_of(conn, [series] if series is not None else None)
-    return {"items": [c for cs in found.values() for c in cs]}
+    return as_json({"items": [c for cs in found.values() for c in cs]})
 
 
 @router.get("/stats")
