@@ -134,3 +134,33 @@ def test_series_pages_are_one_list_across_states(store_url, tmp_path):
     names = [i["name"] for p in pages for i in p["items"]]
     assert names == [f"frob: change {i}" for i in range(6, -1, -1)]
     assert pages[0]["counts"]["new"] + pages[0]["counts"]["under-review"] == 7
+
+
+def test_searches_arriving_together_on_a_fresh_store_all_answer(tmp_path):
+    """The first searches build the FTS index; at once they must not fail
+    each other with "database is locked"."""
+    import concurrent.futures as cf
+    from patchdesk.store.board import search
+    from patchdesk.store.db import open_engine
+    from patchdesk.store.schema import Series
+    from sqlalchemy import func, select
+    mails = [make_mail(f"s{i}@x", f"[PATCH] gpio: widget {i}", sender=f"Dev {i} <dev{i}@example.org>",
+                       date=f"Mon, {i % 28 + 1:02d} Nov 2026 10:00:00 +0000",
+                       body=patch_body(f"Widget {i}.", f"drivers/gpio/w{i}.c", "a = 1;", "a = 2;"))
+             for i in range(400)]
+    (tmp_path / "list.mbox").write_bytes(mbox(mails))
+    engine = open_engine(str(tmp_path / "store.db"))
+    ingest(engine, [tmp_path / "list.mbox"], jobs=1)
+
+    import threading
+    together = threading.Barrier(8)
+
+    def one(_):
+        with engine.connect() as conn:
+            conn.execute(select(func.count()).select_from(Series))  # a page reads before it searches
+            together.wait()
+            return sorted(search(conn, "widget"))
+    with cf.ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(one, range(8)))
+    engine.dispose()
+    assert all(f == found[0] for f in found) and len(found[0]) == 400

@@ -10,9 +10,12 @@ on first use and refreshed when series change; PostgreSQL ``to_tsvector``).
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Connection, exists, func, or_, select, text
+from sqlalchemy.exc import OperationalError
 
 from .messages import lookup
 from .schema import MailingList, Message, MessageList, Series, Submission, SubmissionPath, ThreadNode
@@ -85,8 +88,35 @@ def series_page(conn: Connection, *, states: tuple[str, ...], page: int = 0, per
 
 # ---------------------------------------------------------------- search
 
+#: Seconds between checks that the FTS index still matches the series
+#: (search may lag a new series by this much).
+FTS_RECHECK = 2.0
+_fts_lock = threading.Lock()
+_fts_checked: dict[str, float] = {}
+
+
 def _fts_ready(conn: Connection) -> None:
-    """Build or refresh the SQLite FTS5 index when the series changed."""
+    """Build or refresh the SQLite FTS5 index when the series changed.
+
+    One thread of a process does it, at most every ``FTS_RECHECK``
+    seconds, in a transaction of its own: eight searches arriving at once
+    on a fresh store each tried to rebuild it inside their read
+    transaction, and all but one failed "database is locked"."""
+    key = str(conn.engine.url)
+    if time.monotonic() - _fts_checked.get(key, float("-inf")) < FTS_RECHECK:
+        return
+    with _fts_lock:
+        if time.monotonic() - _fts_checked.get(key, float("-inf")) < FTS_RECHECK:
+            return
+        try:
+            with conn.engine.begin() as own:
+                _fts_refresh(own)
+        except OperationalError:
+            return  # another process is writing: search the index as it is, check again next time
+        _fts_checked[key] = time.monotonic()
+
+
+def _fts_refresh(conn: Connection) -> None:
     conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS series_fts USING fts5(name, people, "
                       "tokenize='unicode61')"))
     conn.execute(text("CREATE TABLE IF NOT EXISTS series_fts_state (signature TEXT)"))
@@ -100,7 +130,6 @@ def _fts_ready(conn: Connection) -> None:
                       "SELECT id, name, submitter || ' ' || sender FROM series"))
     conn.execute(text("DELETE FROM series_fts_state"))
     conn.execute(text("INSERT INTO series_fts_state VALUES (:s)"), {"s": signature})
-    conn.commit()  # a derived index: kept even when the caller only reads
 
 
 def _fts_query(query: str) -> str:
@@ -118,8 +147,10 @@ def search(conn: Connection, query: str, limit: int = 500) -> list[int]:
         if not match:
             return []
         _fts_ready(conn)
-        rows = conn.execute(text("SELECT rowid FROM series_fts WHERE series_fts MATCH :q ORDER BY rank LIMIT :n"),
-                            {"q": match, "n": limit})
+        # a connection of its own: the caller's read snapshot may predate the index
+        with conn.engine.connect() as own:
+            rows = own.execute(text("SELECT rowid FROM series_fts WHERE series_fts MATCH :q ORDER BY rank LIMIT :n"),
+                               {"q": match, "n": limit}).all()
         return [r[0] for r in rows]
     vector = func.to_tsvector("simple", Series.name + " " + Series.submitter + " " + Series.sender)
     tsq = func.plainto_tsquery("simple", query)
