@@ -164,3 +164,26 @@ def test_searches_arriving_together_on_a_fresh_store_all_answer(tmp_path):
         found = list(pool.map(one, range(8)))
     engine.dispose()
     assert all(f == found[0] for f in found) and len(found[0]) == 400
+
+
+def test_kept_answers_are_dropped_when_the_store_changes(client, tmp_path):
+    """A page is served from memory until anything is committed: a state
+    override through the API, or mail ingested by another process."""
+    url = "/api/patches/p1@x"
+    assert client.get(url).json()["state"] == "rejected"
+    again = client.get(url)
+    assert again.json()["state"] == "rejected" and "default-src 'none'" in again.headers["content-security-policy"]
+    token = _token(client)
+    change = {"state": "under-review", "why": "the NAK was for another patch"}
+    assert client.post(f"{url}/state", json=change, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get(url).json()["state"] == "under-review"
+    board = client.get("/").text
+    assert "frob: late arrival" not in board
+    (tmp_path / "late.mbox").write_bytes(mbox([make_mail(
+        "late@x", "[PATCH] frob: late arrival", date="Wed, 04 Nov 2026 10:00:00 +0000",
+        body=patch_body("Late.", "drivers/late.c", "int a;", "int b;"))]))
+    from patchdesk.store.db import open_engine
+    other = open_engine(str(client.app_state.engine.url.render_as_string(hide_password=False)))
+    ingest(other, [tmp_path / "late.mbox"], jobs=1)  # another engine: another process would do the same
+    other.dispose()
+    assert "frob: late arrival" in client.get("/").text

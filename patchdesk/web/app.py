@@ -14,6 +14,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 from ..store.db import open_engine
 from .auth import FailureLimiter
+from .cache import PageCache
 
 HERE = Path(__file__).parent
 #: No scripts at all, styles only from our own stylesheet, no frames, no
@@ -46,6 +47,7 @@ def create_app(db: str | None = None) -> FastAPI:
     app.state.limiter = FailureLimiter()
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.state.templates = Jinja2Templates(env=env)
+    app.add_middleware(PageCache, engine=app.state.engine)  # innermost: hits pass the guards too
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
