@@ -22,6 +22,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -391,3 +392,31 @@ class ApiToken(Base):
 
 
 Index("ix_series_state_last", Series.state, Series.last_date)
+
+
+class Thanks(Base):
+    """A thank-you reply ``patchdesk ty`` wrote or sent for a series.  User
+    history, not derived: ``rebuild`` keeps it.  A series is named by its
+    (anchor, sender), which survive rebuild where ``series.id`` may not;
+    the UNIQUE constraint is what makes "never twice" hold even when two
+    runs race."""
+
+    __tablename__ = "thanks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    anchor: Mapped[str] = mapped_column(Text)
+    sender: Mapped[str] = mapped_column(Text)
+    #: the series id when sent (informational: ids can change on rebuild)
+    series_id: Mapped[int | None] = mapped_column(Integer)
+    tree: Mapped[str] = mapped_column(Text, default="")
+    reply_msgid: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    #: Message-IDs of the patches the reply says are applied / pending
+    applied: Mapped[str] = mapped_column(Text, default="")
+    pending: Mapped[str] = mapped_column(Text, default="")
+    #: "file" or "smtp", and the path written or the server that accepted it
+    via: Mapped[str] = mapped_column(String(12))
+    target: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("anchor", "sender", name="uq_thanks_series"),)
