@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -169,10 +170,15 @@ def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Lin
 SAMPLE = 64
 
 
-def _sample(s: SeriesInfo) -> list[int]:
+def _patch_samples(series: Iterable[SeriesInfo]) -> dict[str, list[int]]:
+    """Each patch's sketch, computed once for both passes of ``link_series``."""
+    return {p.msgid: heapq.nsmallest(SAMPLE, p.lines) for s in series for p in s.patches}
+
+
+def _sample(s: SeriesInfo, samples: dict[str, list[int]]) -> list[int]:
     out: set[int] = set()
     for p in s.patches:
-        out.update(heapq.nsmallest(SAMPLE, p.lines))
+        out.update(samples[p.msgid])
     return list(out)
 
 
@@ -186,21 +192,24 @@ class _Index:
     COMMON = 100
 
     def __init__(self) -> None:
-        self.by_line: dict[tuple[str, int], set[int]] = defaultdict(set)
-        self.by_path: dict[tuple[str, str], set[int]] = defaultdict(set)
+        #: sender -> line hash / path -> series keys
+        self.by_line: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self.by_path: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         self.by_msgid: dict[str, int] = {}
         self.by_change: dict[str, set[int]] = defaultdict(set)
         self.series: dict[int, SeriesInfo] = {}
 
     def candidates(self, new: SeriesInfo, lines: list[int], paths: frozenset[str]) -> list[SeriesInfo]:
         keys: set[int] = set()
+        by_line = self.by_line.get(new.sender, {})
         for h in lines:
-            posting = self.by_line.get((new.sender, h))
+            posting = by_line.get(h)
             if posting and len(posting) <= self.COMMON:
                 keys |= posting
         named: set[int] = set()
+        by_path = self.by_path.get(new.sender, {})
         for path in paths:
-            posting = self.by_path.get((new.sender, path))
+            posting = by_path.get(path)
             if posting and len(posting) <= self.COMMON:
                 named |= posting
         keys |= {k for k in named - keys if name_similarity(self.series[k].name, new.name) >= 0.6}
@@ -215,10 +224,11 @@ class _Index:
 
     def add(self, s: SeriesInfo, lines: list[int], paths: frozenset[str]) -> None:
         self.series[s.key] = s
+        by_line, by_path, key = self.by_line[s.sender], self.by_path[s.sender], s.key
         for h in lines:
-            self.by_line[(s.sender, h)].add(s.key)
+            by_line[h].add(key)
         for path in paths:
-            self.by_path[(s.sender, path)].add(s.key)
+            by_path[path].add(key)
         for msgid in s.members:
             self.by_msgid[msgid] = s.key
         for change in s.change_ids:
@@ -232,11 +242,13 @@ def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> 
     related links (with at least one side in ``series``).
     """
     ordered = sorted(series, key=lambda s: (s.date, s.key))
+    everyone = sorted({s.key: s for s in [*series, *neighbours]}.values(), key=lambda s: (s.date, s.key))
+    samples = _patch_samples(everyone)
     index = _Index()
     result = Lineage()
     has_next: set[int] = set()
     for new in ordered:
-        lines = _sample(new)
+        lines = _sample(new, samples)
         paths = frozenset().union(*(p.paths for p in new.patches))
         best = None
         for old in index.candidates(new, lines, paths):
@@ -252,18 +264,16 @@ def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> 
             result.patches.extend(links)
         index.add(new, lines, paths)
     own = {s.key for s in series}
-    everyone = sorted({s.key: s for s in [*series, *neighbours]}.values(), key=lambda s: (s.date, s.key))
-    for link, pair in _related(everyone, result):
+    for link, pair in _related(everyone, result, samples):
         if link.older in own or link.newer in own:
             result.series.append(link)
             result.patches.append(pair)
     return result
 
 
-def _related(ordered: list[SeriesInfo], found: Lineage) -> list[tuple[Link, Link]]:
+def _related(ordered: list[SeriesInfo], found: Lineage, sample: dict[str, list[int]]) -> list[tuple[Link, Link]]:
     """Series by different senders sharing most of a patch's changed lines,
     each with the patch pair that shares the most."""
-    sample = {p.msgid: heapq.nsmallest(SAMPLE, p.lines) for s in ordered for p in s.patches}
     by_line: dict[int, set[int]] = defaultdict(set)
     for index, s in enumerate(ordered):
         for p in s.patches:
