@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,8 @@ from ..store.messages import raw_of
 from ..store.queries import series_detail
 from ..store.schema import Tree
 from ..trees.am import am_entry
-from ..trees.gitlog import GitError, private_worktree
+from ..trees.gitlog import GitError
+from ..trees.worktree import NO_HOOKS, private_worktree
 from . import app
 from .output import err_console, error
 from .series import _resolve
@@ -34,16 +34,25 @@ def _latest(conn, series_id: int) -> dict:
     return detail
 
 
-def _apply(repo: Path, branch: str, name: str, mbox: Path) -> tuple[bool, str]:
-    """``git am`` on a new branch in a private worktree, always removed."""
+def _apply(repo: Path, branch: str, name: str, text: str) -> tuple[bool, str]:
+    """``git am`` in a private worktree (always removed, no hooks run); the
+    new branch is made only when every patch applied, so a failed or
+    killed run leaves none behind."""
+    if subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"refs/heads/{name}"],
+                      capture_output=True).returncode == 0:
+        return False, f"branch {name} exists already"
     try:
-        with private_worktree(repo, branch, branch=name, prefix="patchdesk-am-") as work:
-            done = subprocess.run(["git", "-C", str(work), "am", "-q", "--patch-format=mboxrd", str(mbox)],
-                                  capture_output=True, text=True)
+        with private_worktree(repo, branch, prefix="patchdesk-am-") as work:
+            mbox = work.parent / "series.mbox"
+            mbox.write_text(text)
+            done = subprocess.run(["git", "-C", str(work), *NO_HOOKS, "am", "-q", "--patch-format=mboxrd", str(mbox)],
+                                  capture_output=True, text=True, errors="replace")
             if done.returncode:
-                subprocess.run(["git", "-C", str(work), "am", "--abort"], capture_output=True)
+                subprocess.run(["git", "-C", str(work), *NO_HOOKS, "am", "--abort"], capture_output=True)
                 return False, (done.stdout + done.stderr).strip()[-2000:]
-            return True, ""
+            made = subprocess.run(["git", "-C", str(work), *NO_HOOKS, "update-ref", f"refs/heads/{name}", "HEAD",
+                                   ""], capture_output=True, text=True, errors="replace")  # "": must be new
+            return made.returncode == 0, made.stderr.strip()[-500:]
     except GitError as exc:
         return False, str(exc)
 
@@ -85,14 +94,8 @@ def am_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar=
     elif apply is None:
         sys.stdout.write(text)
     if tree is not None:
-        with tempfile.NamedTemporaryFile("w", suffix=".mbox", delete=False) as f:
-            f.write(text)
-            mbox = Path(f.name)
         name = "patchdesk/" + re.sub(r"[^A-Za-z0-9._-]+", "-", f"series-{detail['id']}-{detail['version_label']}")
-        try:
-            ok, why = _apply(Path(tree.path), tree.branch, name, mbox)
-        finally:
-            mbox.unlink()
+        ok, why = _apply(Path(tree.path), tree.branch, name, text)
         if not ok:
             error(f"git am failed on {tree.name}: {why}")
             raise typer.Exit(1)

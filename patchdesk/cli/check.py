@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from ..pipeline.prepare import default_jobs
 from ..store.checks import check_job, save_check
 from ..store.queries import series_detail
 from ..store.schema import Tree
-from ..trees.check import run_check
+from ..trees.check import exit_with_parent, run_check
 from . import app
 from .messages import JsonOption
 from .output import console, error, print_json
@@ -40,7 +41,7 @@ def check_command(ctx: typer.Context, idents: Annotated[list[str], typer.Argumen
     if workers == 1:
         results = [run_check(job) for job in work]
     else:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
             results = list(pool.map(run_check, work))
     with engine.begin() as conn:
         ids = [save_check(conn, tree.id, r) for r in results]

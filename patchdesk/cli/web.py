@@ -21,16 +21,14 @@ def serve_command(ctx: typer.Context,
     """The web desk and REST API (FastAPI + uvicorn)."""
     import os
 
-    import uvicorn
-
     from ..store.db import resolve_url
+    from ..web.serve import run
 
     os.environ["PATCHDESK_DB"] = resolve_url(ctx.obj.db)
     ctx.obj.engine  # opens (and migrates) the store once, before the workers start  # noqa: B018
     console.print(f"patchdesk desk on http://{host}:{port}/  (API: http://{host}:{port}/api/openapi.json)",
                   markup=False, highlight=False)
-    uvicorn.run("patchdesk.web.serve:app", host=host, port=port, workers=workers, log_level="warning",
-                timeout_keep_alive=5, limit_concurrency=1000, h11_max_incomplete_event_size=16 * 1024)
+    run(host, port, workers)  # with the limits against slow clients: see web/serve.py
 
 
 @token_app.command("create")

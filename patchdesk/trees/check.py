@@ -5,10 +5,11 @@ first patch that does not is what a maintainer wants to know before
 applying.  Each run happens in a private temporary ``git worktree``
 (detached at the series' base: its ``base-commit:`` when the tree has
 that commit, else the branch head), which is always removed, also after
-a failure or a timeout.  Git is called with argument lists.  The command
-comes only from the user (``--cmd``), never from a mail; it runs in its own
-process group with a time limit per step, and the whole group is killed
-when the limit passes.
+a failure or a timeout (by the next run when this one was killed), and
+where no hook of the repository runs (``trees.worktree``).  Git is called
+with argument lists.  The command comes only from the user (``--cmd``),
+never from a mail; it runs in its own process group with a time limit per
+step, and the whole group is killed when the limit passes.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .gitlog import GitError, private_worktree
+from .gitlog import GitError
+from .worktree import NO_HOOKS, lock_of, private_worktree
 
 LOG_TAIL = 4000
+#: process groups of the commands running now in this process
+_running: set[int] = set()
 
 
 @dataclass(slots=True)
@@ -75,7 +80,7 @@ class CheckJob:
 
 
 def _git(args: list[str], cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+    return subprocess.run(["git", *NO_HOOKS, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           errors="replace")
 
 
@@ -83,7 +88,8 @@ def _run(command: str, cwd: Path, timeout: float) -> tuple[int | None, bool, str
     """(exit code, timed out, output tail, seconds) of the user's command."""
     start = time.monotonic()
     proc = subprocess.Popen(["sh", "-c", command], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, pass_fds=(lock_of(cwd),))
+    _running.add(proc.pid)
     try:
         out, _ = proc.communicate(timeout=timeout)
         code, timed_out = proc.returncode, False
@@ -91,8 +97,27 @@ def _run(command: str, cwd: Path, timeout: float) -> tuple[int | None, bool, str
         os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate()
         code, timed_out = None, True
+    finally:
+        _running.discard(proc.pid)
     text = (out or b"").decode("utf-8", "replace")[-LOG_TAIL:]
     return code, timed_out, text, time.monotonic() - start
+
+
+def exit_with_parent(parent: int) -> None:
+    """Initializer of a pool of checking processes: when the process that
+    started them is gone (killed, even by SIGKILL), stop the commands they
+    run and leave, instead of waiting for work forever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        for group in list(_running):
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _base(job: CheckJob) -> tuple[str, str]:

@@ -11,12 +11,11 @@ list, never through a shell; branch names and paths are data.
 
 from __future__ import annotations
 
+import codecs
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -64,27 +63,6 @@ def git(repo: Path, *args: str, timeout: float = 600) -> str:
     return done.stdout.decode("utf-8", "replace")
 
 
-@contextmanager
-def private_worktree(repo: Path, start: str, *, branch: str | None = None,
-                     prefix: str = "patchdesk-") -> Iterator[Path]:
-    """A ``git worktree`` of ``repo`` at ``start`` (detached, or on a new
-    ``branch``) in a private temporary directory, always removed again.
-    Yields the worktree; its parent is scratch space for the caller.
-    GitError when git cannot create it."""
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        work = Path(tmp) / "work"
-        where = ["-b", branch] if branch else ["--detach"]
-        added = subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", *where, str(work),
-                                "--end-of-options", start], capture_output=True, text=True, errors="replace")
-        if added.returncode:
-            raise GitError(added.stderr.strip()[-500:] or f"git worktree add exited {added.returncode}")
-        try:
-            yield work
-        finally:
-            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(work)], capture_output=True)
-            subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
-
-
 def resolve(repo: Path, branch: str) -> str:
     """The commit ``branch`` points at (``--end-of-options`` keeps a hostile
     name from being read as an option)."""
@@ -128,16 +106,23 @@ def _stream(repo: Path, shas: list[str], with_diff: bool = True) -> Iterator[Com
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     feeder = threading.Thread(target=_feed, args=(proc.stdin, shas), daemon=True)
     feeder.start()
-    buffer = ""
+    pieces: list[str] = []  # the commit being read
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a character may straddle two reads
+    keep = len(_START) - 1  # ... and so may a commit's start
     try:
         for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):
-            buffer += chunk.decode("utf-8", "replace")
-            parts = buffer.split(_START)
-            buffer = parts.pop()
-            for part in parts:
+            text = decoder.decode(chunk)
+            if pieces and pieces[-1]:
+                text, pieces[-1] = pieces[-1][-keep:] + text, pieces[-1][:-keep]
+            parts = text.split(_START)
+            pieces.append(parts[0])
+            if len(parts) == 1:
+                continue
+            for part in ["".join(pieces), *parts[1:-1]]:
                 found = _commit(part) if part else None
                 if found:
                     yield found
+            pieces = [parts[-1]]
     finally:
         proc.stdout.close()
         err = proc.stderr.read().decode("utf-8", "replace")
@@ -145,6 +130,7 @@ def _stream(repo: Path, shas: list[str], with_diff: bool = True) -> Iterator[Com
         feeder.join()
     if code != 0:  # the last commit may be cut short: it is not yielded
         raise GitError(err.strip()[:500] or f"git log exited {code}")
+    buffer = "".join(pieces) + decoder.decode(b"", final=True)
     found = _commit(buffer) if buffer else None
     if found:
         yield found

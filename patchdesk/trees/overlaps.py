@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..parse.diff import Diff
-from .gitlog import GitError, private_worktree
+from .gitlog import GitError
+from .worktree import NO_HOOKS, private_worktree
 
 CONTEXT = 3
 
@@ -105,7 +106,7 @@ def apply_together(repo: str, base: str, pairs: list[tuple[int, int]], diffs: di
     the other; None when one does not apply even alone (no verdict).  One
     private worktree for all pairs, reset in between, always removed."""
     def git(*args: str, stdin: str | None = None) -> bool:
-        return subprocess.run(["git", "-C", str(work), *args], input=stdin, capture_output=True, text=True,
+        return subprocess.run(["git", "-C", str(work), *NO_HOOKS, *args], input=stdin, capture_output=True, text=True,
                               errors="replace").returncode == 0
 
     def apply_all(texts: list[str]) -> bool:
