@@ -19,6 +19,7 @@ again only when a tree's head moves.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -113,6 +114,8 @@ class LiveDesk:
                 with self.engine.connect() as conn:
                     self.trees.index = commit_index(conn)
                 self.trees.heads = heads
+                gc.collect()
+                gc.freeze()  # long-lived: no collection needs to walk the index again
             cached = self.trees.index
 
         def placed(conn, msgids: set[str]) -> None:
@@ -121,10 +124,20 @@ class LiveDesk:
         return placed
 
     def settle(self) -> None:
-        """Series, lineage, applied matches and review for what is pending."""
+        """Series, lineage, applied matches and review for what is pending.
+
+        The cyclic garbage collector is held off for the round: re-linking
+        a prolific sender allocates hundreds of thousands of small sets,
+        and each collection it triggered walked the whole heap, commit
+        index included (a third of a slow round).  What the round left is
+        collected after it."""
         with self.write_lock:  # SQLite has one writer; keep deliveries and rounds apart
-            refresh_dirty(self.engine, placed=self._matcher())
-            refresh_review(self.engine)
+            gc.disable()
+            try:
+                refresh_dirty(self.engine, placed=self._matcher())
+                refresh_review(self.engine)
+            finally:
+                gc.enable()
         self.rounds += 1
 
     def _run(self) -> None:
