@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..store.review import refresh_review
-from ..store.trees import TreeError, add_applied, add_tree, list_trees, scan_tree, update_applied
+from ..store.trees import TreeError, add_tree, list_trees, scan_tree
 from . import app
 from .messages import JsonOption
 from .output import console, error, print_json, short_date
@@ -31,21 +31,10 @@ def tree_add(ctx: typer.Context, name: str, path: Path,
     console.print(f"tree {name}: {path} {branch}", markup=False, highlight=False)
 
 
-#: Up to this many new commits, only they are matched (not the whole history).
-INCREMENTAL = 500
-
-
 def apply_trees(engine, results: list[dict]) -> int:
-    """Match patches against the scanned commits, then judge what changed.
-    A few new commits are matched alone; a full scan matches everything."""
-    new = [sha for r in results for sha in r["shas"]]
-    with engine.begin() as conn:
-        if any(r["full"] for r in results) or len(new) > INCREMENTAL:
-            found = update_applied(conn)
-        else:
-            found = add_applied(conn, new)
+    """Judge what the scans' matches changed; return how many matches changed."""
     refresh_review(engine)
-    return found
+    return sum(r.get("matched", 0) for r in results)
 
 
 @tree_app.command("scan")

@@ -11,7 +11,7 @@ Every path ever ingested is a registered source (the ``sources`` table);
   hash and not stored twice;
 * an mbox: the bytes appended since the cursor;
 * every registered tree whose branch head moved: the new commits are
-  scanned and matched.
+  scanned and matched (``store.trees.scan_tree``).
 
 New mail goes through the live desk, which settles series, lineage,
 matches and review once for everything a poll found.
@@ -31,15 +31,12 @@ from ..sources.files import MAILDIR_PARTS, is_maildir
 from ..sources.publicinbox import epochs_of, is_public_inbox
 from ..store import messages as store
 from ..store.schema import Source, Tree
-from ..store.trees import TreeError, add_applied, scan_tree, update_applied
+from ..store.trees import TreeError, scan_tree
 from ..trees.gitlog import GitError, resolve
 from .ingest import ingest
 from .live import LiveDesk
 
 log = logging.getLogger(__name__)
-
-#: a tree scan that brings more new commits than this is matched in full
-INCREMENTAL = 500
 
 
 def fetch_epochs(path: Path, timeout: float = 300) -> int:
@@ -125,16 +122,12 @@ class Watcher:
             try:
                 if resolve(Path(tree.path), tree.branch) == tree.head:
                     continue
-                scanned = scan_tree(self.engine, tree.name)
+                with self.desk.write_lock:
+                    scanned = scan_tree(self.engine, tree.name)
             except (GitError, TreeError) as exc:
                 result.errors.append(f"tree {tree.name}: {exc}")
                 continue
             result.commits += scanned["new_commits"]
-            with self.desk.write_lock, self.engine.begin() as conn:
-                if scanned["full"] or len(scanned["shas"]) > INCREMENTAL:
-                    update_applied(conn)
-                else:
-                    add_applied(conn, scanned["shas"])
             self.desk.wanted.set()  # the review of what changed is settled with the mail
 
     def poll(self) -> PollResult:

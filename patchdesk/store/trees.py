@@ -54,8 +54,15 @@ def list_trees(conn: Connection) -> list:
     return conn.execute(select(Tree).order_by(Tree.name)).all()
 
 
+#: Up to this many new commits, only they are matched (not the whole history).
+INCREMENTAL = 500
+
+
 def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) -> dict:
-    """Read the commits ``name``'s branch gained since the last scan."""
+    """Read the commits ``name``'s branch gained since the last scan and
+    match them: the new ones alone, or everything after a full read.  The
+    head is saved in the matching transaction, so a scan killed before it
+    reads those commits again next time instead of never matching them."""
     with engine.connect() as conn:
         tree = conn.execute(select(Tree).where(Tree.name == name)).first()
     if tree is None:
@@ -67,7 +74,7 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
         raise TreeError(f"tree {name}: {exc}") from None
     since = tree.head if tree.head and tree.head != head and is_ancestor(repo, tree.head, head) else None
     if tree.head == head:
-        return {"tree": name, "new_commits": 0, "head": head, "full": False, "shas": []}
+        return {"tree": name, "new_commits": 0, "head": head, "full": False, "shas": [], "matched": 0}
     with engine.begin() as conn:
         position = 0
         if since is None:  # first scan, or the branch was rewritten: read it whole
@@ -99,9 +106,14 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
         raise TreeError(f"tree {name}: {exc}") from None
     if batch:
         flush()
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # matched and marked scanned together: a kill cannot leave commits unmatched
+        if since is None or len(new_shas) > INCREMENTAL:
+            matched = update_applied(conn)
+        else:
+            matched = add_applied(conn, new_shas)
         conn.execute(update(Tree).where(Tree.id == tree.id).values(head=head, scanned_at=datetime.now(timezone.utc)))
-    return {"tree": name, "new_commits": count, "head": head, "full": since is None, "shas": new_shas}
+    return {"tree": name, "new_commits": count, "head": head, "full": since is None, "shas": new_shas,
+            "matched": matched}
 
 
 def _commit_row(c) -> dict:
