@@ -38,7 +38,7 @@ def _global(ctx: typer.Context,
     ctx.obj = State(db)
 
 
-from . import am, check, ingest, live, messages, overlaps, review, series, threads, trees, ty, web  # noqa: E402,F401  (register commands)
+from . import am, check, ingest, live, messages, overlaps, review, series, threads, trees, ty, web, worker  # noqa: E402,F401  (register commands)
 
 
 def main() -> None:

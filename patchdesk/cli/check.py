@@ -13,8 +13,9 @@ from ..pipeline.prepare import default_jobs
 from ..store.checks import check_job, save_check
 from ..store.queries import series_detail
 from ..store.schema import Tree
-from ..trees.check import exit_with_parent, run_check
+from ..trees.check import CheckResult, Step, exit_with_parent, run_check
 from . import app
+from .worker import BrokerOption, run_jobs
 from .messages import JsonOption
 from .output import console, error, print_json
 from .series import _resolve
@@ -28,7 +29,7 @@ def check_command(ctx: typer.Context, idents: Annotated[list[str], typer.Argumen
                   timeout: Annotated[float, typer.Option("--timeout", help="Seconds per step.")] = 600,
                   jobs: Annotated[int | None, typer.Option("--jobs", help="Series checked at once "
                                                                           "(default: one per core).")] = None,
-                  as_json: JsonOption = False) -> None:
+                  as_json: JsonOption = False, broker: BrokerOption = None) -> None:
     """Apply each series patch by patch in a temporary worktree and run COMMAND after each."""
     engine = ctx.obj.engine
     with engine.connect() as conn:
@@ -36,21 +37,41 @@ def check_command(ctx: typer.Context, idents: Annotated[list[str], typer.Argumen
         if tree is None:
             error(f"no tree named {tree_name!r}")
             raise typer.Exit(1)
-        work = [check_job(conn, series_detail(conn, _resolve(conn, i)), tree, cmd, timeout) for i in idents]
-    workers = max(1, min(len(work), jobs or default_jobs()))
-    if workers == 1:
-        results = [run_check(job) for job in work]
+        series_ids = [_resolve(conn, i) for i in idents]
+        work = [] if broker else [check_job(conn, series_detail(conn, s), tree, cmd, timeout) for s in series_ids]
+    if broker:  # one job per series, on the workers (which need the tree at the same path)
+        results, ids = _on_workers(engine, broker, series_ids, tree_name, cmd, timeout, as_json)
     else:
-        with ProcessPoolExecutor(workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
-            results = list(pool.map(run_check, work))
-    with engine.begin() as conn:
-        ids = [save_check(conn, tree.id, r) for r in results]
+        workers = max(1, min(len(work), jobs or default_jobs()))
+        if workers == 1:
+            results = [run_check(job) for job in work]
+        else:
+            with ProcessPoolExecutor(workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+                results = list(pool.map(run_check, work))
+        with engine.begin() as conn:
+            ids = [save_check(conn, tree.id, r) for r in results]
     if as_json:
         print_json([{**r.as_dict(), "id": i} for r, i in zip(results, ids)])
     else:
         _report(results, tree_name)
     if not all(r.bisectable for r in results):
         raise typer.Exit(3)
+
+
+def _on_workers(engine, broker: str, series_ids: list[int], tree: str, cmd: str, timeout: float,
+                quiet: bool) -> tuple[list[CheckResult], list[int]]:
+    from ..jobs.records import loads
+    from ..jobs.runs import submit_check
+    run = run_jobs(engine, broker, submit_check(engine, series_ids, tree, cmd, timeout), "check", quiet)
+    done = {c["series_id"]: c for c in loads(run.result)["checks"]}
+    results, ids = [], []
+    for series_id in series_ids:
+        found = done[series_id]
+        steps = [Step(**step) for step in found["steps"]]
+        results.append(CheckResult(series_id, found["base"], found["base_source"], found["command"], steps,
+                                   found["error"]))
+        ids.append(found["id"])
+    return results, ids
 
 
 def _report(results, tree_name: str) -> None:

@@ -11,8 +11,10 @@ from rich.table import Table
 
 from ..pipeline.ingest import IngestSummary, ingest
 from ..sources import KINDS, SourceError
+from ..jobs.plan import SLICE
 from . import app
 from .output import console, err_console, error, print_json
+from .worker import BrokerOption, run_jobs
 
 
 def _summary_table(s: IngestSummary) -> Table:
@@ -41,9 +43,15 @@ def ingest_command(
     jobs: Annotated[int, typer.Option(help="Parser processes (default: one per core).")] = 0,
     reread: Annotated[bool, typer.Option(help="Ignore cursors: read every source from the start.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    broker: BrokerOption = None,
+    slice_size: Annotated[int, typer.Option("--slice", help="With --broker: messages per job.")] = SLICE,
 ) -> None:
     """Read list mail into the store (idempotent: known messages are skipped)."""
     engine = ctx.obj.engine
+    if broker:
+        summary = _with_workers(engine, broker, sources, list_name, kind, reread, slice_size, as_json)
+        _report(summary, as_json)
+        return
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=as_json) as bar:
         task = bar.add_task("reading", total=None)
@@ -60,6 +68,32 @@ def ingest_command(
         except SourceError as exc:
             error(str(exc))
             raise typer.Exit(2) from None
+    _report(summary, as_json)
+
+
+def _with_workers(engine, broker: str, sources: list[Path], list_name, kind: str, reread: bool,
+                  slice_size: int, quiet: bool) -> IngestSummary:
+    """Cut the sources into slices for `patchdesk worker` processes; wait."""
+    import time
+
+    from ..jobs.records import loads
+    from ..jobs.runs import submit_ingest
+    from ..jobs.tasks import summary_of
+    started = time.perf_counter()
+    try:
+        submitted = submit_ingest(engine, sources, list_name=list_name, kind=kind, reread=reread,
+                                  slice_size=slice_size)
+    except SourceError as exc:
+        error(str(exc))
+        raise typer.Exit(2) from None
+    run = run_jobs(engine, broker, submitted, "ingest", quiet)
+    summary = summary_of(loads(run.result))
+    summary.skipped_files = loads(run.spec).get("skipped", [])
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _report(summary: IngestSummary, as_json: bool) -> None:
     if as_json:
         print_json(summary_dict(summary))
     else:
@@ -79,3 +113,22 @@ def rebuild_command(ctx: typer.Context) -> None:
     result = rebuild(ctx.obj.engine)
     console.print(f"re-parsed {result['messages']} messages: {result['thread_nodes']} thread nodes, "
                   f"{result['submissions']} patches and covers, {result['series']} series")
+
+
+@app.command("relink")
+def relink_command(ctx: typer.Context, broker: BrokerOption = None) -> None:
+    """Recompute every sender's series and version links, then judge the changed ones again."""
+    from ..store.review import refresh_review
+    from ..store.series import all_senders, mark_dirty, refresh_dirty
+    from ..store.trees import matcher
+    engine = ctx.obj.engine
+    if broker:
+        from ..jobs.records import loads
+        from ..jobs.runs import submit_relink
+        series = loads(run_jobs(engine, broker, submit_relink(engine), "relink").result)["series"]
+    else:
+        with engine.begin() as conn:
+            mark_dirty(conn, all_senders(conn))
+        series = refresh_dirty(engine, placed=matcher())
+        refresh_review(engine)
+    console.print(f"{series} series assembled and linked", markup=False)

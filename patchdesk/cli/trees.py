@@ -11,6 +11,7 @@ from rich.table import Table
 from ..store.review import refresh_review
 from ..store.trees import TreeError, add_tree, list_trees, scan_tree
 from . import app
+from .worker import BrokerOption, run_jobs
 from .messages import JsonOption
 from .output import console, error, print_json, short_date
 
@@ -39,7 +40,7 @@ def apply_trees(engine, results: list[dict]) -> int:
 
 @tree_app.command("scan")
 def tree_scan(ctx: typer.Context, name: Annotated[str | None, typer.Argument(help="One tree (default: all).")] = None,
-              as_json: JsonOption = False) -> None:
+              as_json: JsonOption = False, broker: BrokerOption = None) -> None:
     """Read new commits of the registered trees and find the applied patches."""
     engine = ctx.obj.engine
     with engine.connect() as conn:
@@ -47,16 +48,22 @@ def tree_scan(ctx: typer.Context, name: Annotated[str | None, typer.Argument(hel
     if name and not names:
         error(f"no tree named {name!r}")
         raise typer.Exit(1)
-    results = []
-    try:
-        for tree in names:
-            results.append(scan_tree(engine, tree))
-    except TreeError as exc:
-        error(str(exc))
-        raise typer.Exit(1)
-    matched = apply_trees(engine, results)
+    if broker:  # one job per tree, then matching and review jobs (workers need the trees' paths)
+        from ..jobs.records import loads
+        from ..jobs.runs import submit_scan
+        done = loads(run_jobs(engine, broker, submit_scan(engine, names), "tree scan", as_json).result)
+        results, matched = done["trees"], done["matched"]
+    else:
+        results = []
+        try:
+            for tree in names:
+                results.append(scan_tree(engine, tree))
+        except TreeError as exc:
+            error(str(exc))
+            raise typer.Exit(1)
+        matched = apply_trees(engine, results)
     for r in results:
-        r.pop("shas")
+        r.pop("shas", None)
     if as_json:
         print_json({"trees": results, "matched": matched})
         return

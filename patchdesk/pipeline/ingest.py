@@ -14,13 +14,20 @@ re-reading an archive cheap.  Parsing and compression of batch N+1 run in a
 process pool while batch N is written.  A batch, the thread update it
 causes and the source cursor are committed together: a run killed at any
 moment leaves complete batches only, and the next run finishes the rest.
+
+Several ingests may write one PostgreSQL store at once (``patchdesk
+worker``): unique keys on the raw hash and the fingerprint decide which
+writer stores a message, the other counts it as known, and a batch that
+collides with another writer's is written again (``store.retry``).
+``pump`` is the read-parse-write loop that this module's ``ingest`` and the
+workers' slice jobs (``jobs.ingest``) share.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +38,7 @@ from ..parse import content_hash
 from ..sources import discover
 from ..store import messages as store
 from ..store.series import insert_submissions, mark_dirty, refresh_dirty
+from ..store.retry import transaction
 from ..store.review import insert_notes, refresh_review
 from ..store.trees import matcher
 from ..store.threads import mark_roots, thread_input, update_threads
@@ -66,6 +74,13 @@ class IngestSummary:
     def rate(self) -> float:
         return self.read / self.seconds if self.seconds else 0.0
 
+    def add(self, other: IngestSummary) -> None:
+        """Count ``other`` (one committed batch, or one job) in."""
+        for name in ("read", "stored", "known", "quarantined", "conflicts", "deleted", "missing"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.reasons.update(other.reasons)
+        self.skipped_files.extend(other.skipped_files)
+
 
 @dataclass
 class _Batch:
@@ -79,11 +94,14 @@ class _Batch:
 
 def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id: int,
            list_id: int | None, summary: IngestSummary) -> None:
+    """Write one prepared batch in ``conn``'s transaction, counting into
+    ``summary`` (pass a fresh one per attempt when the transaction may be
+    run again: see ``pump``)."""
     known = store.known_hashes(conn, [p.digest for p in prepared])
     listed = set(batch.known)
     summary.known += len(batch.known)
     fresh: list[Prepared] = []
-    quarantine: list[dict] = []
+    quarantine: dict[str, dict] = {}
     for item in prepared:
         if item.digest in known:
             summary.known += 1
@@ -91,14 +109,15 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
             continue
         known.add(item.digest)
         if item.row is None:
-            summary.quarantined += 1
-            summary.reasons[item.reason.split(":")[0]] += 1
-            quarantine.append({"raw_hash": item.digest, "raw": item.compressed, "size": item.size,
-                               "reason": item.reason, "source_id": source_id,
-                               "position": item.position, "created_at": store.now()})
+            quarantine[item.digest] = {
+                "raw_hash": item.digest, "raw": item.compressed, "size": item.size, "reason": item.reason,
+                "source_id": source_id, "position": item.position, "created_at": store.now()}
         else:
             fresh.append(item)
-    store.insert_quarantine(conn, quarantine)
+    kept = store.insert_quarantine(conn, list(quarantine.values()))
+    summary.known += len(quarantine) - len(kept)  # a concurrent writer quarantined them first
+    summary.quarantined += len(kept)
+    summary.reasons.update(quarantine[h]["reason"].split(":")[0] for h in kept)
 
     by_fingerprint = store.ids_by_fingerprint(conn, [p.row["fingerprint"] for p in fresh])
     rows, seen_fp, submissions, notes = [], set(), {}, {}
@@ -118,10 +137,16 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
     msgids = Counter(row["msgid"] for row in rows)
     clashing = store.existing_msgids(conn, msgids) | {m for m, n in msgids.items() if n > 1}
     ids = store.insert_messages(conn, rows)
+    if len(ids) < len(rows):  # PostgreSQL: a concurrent writer stored these (or the same posts) first
+        lost = [row for row in rows if row["raw_hash"] not in ids]
+        summary.known += len(lost)
+        by_fingerprint.update(store.ids_by_fingerprint(conn, [row["fingerprint"] for row in lost]))
+        rows = [row for row in rows if row["raw_hash"] in ids]
     summary.stored += len(rows)
-    insert_submissions(conn, [{**row, "message_id": ids[digest]} for digest, row in submissions.items()])
+    insert_submissions(conn, [{**row, "message_id": ids[digest]} for digest, row in submissions.items()
+                              if digest in ids])
     insert_notes(conn, [{"message_id": ids[digest], "msgid": msgid, "note": note}
-                        for digest, (msgid, note) in notes.items()])
+                        for digest, (msgid, note) in notes.items() if digest in ids])
     summary.conflicts += sum(1 for row in rows if row["msgid"] in clashing)
     store.flag_conflicts(conn, clashing)
     if batch.deleted:
@@ -164,6 +189,38 @@ def _start(engine: Engine, preparer: Preparer, mails: list[RawMail], cursor: dic
     return _Batch(dict(cursor), already, deleted, preparer.submit(todo))
 
 
+#: writes one prepared batch in the open transaction, counting into the summary
+Writer = Callable[[Connection, _Batch, list[Prepared], IngestSummary], None]
+
+
+def pump(engine: Engine, preparer: Preparer, source, cursor: dict, write: Writer) -> Iterator[IngestSummary]:
+    """Read ``source`` from ``cursor`` in batches, parsing batch N+1 while
+    batch N is written; yield what each committed batch counted.
+
+    ``write`` runs in one transaction per batch, again from the start (with
+    a fresh summary) when it collided with a concurrent writer; whatever
+    the caller commits with the batch (a cursor) goes in through it."""
+    def commit(batch: _Batch) -> IngestSummary:
+        prepared = batch.pending.result()
+
+        def work(conn: Connection) -> IngestSummary:
+            delta = IngestSummary(read=len(batch.known) + len(prepared))
+            write(conn, batch, prepared, delta)
+            return delta
+        return transaction(engine, work)
+
+    waiting: _Batch | None = None
+    for mails in _batches(source.messages(cursor)):
+        for mail in mails:
+            cursor = source.advance(cursor, mail)
+        batch = _start(engine, preparer, mails, cursor)
+        if waiting is not None:
+            yield commit(waiting)
+        waiting = batch
+    if waiting is not None:
+        yield commit(waiting)
+
+
 def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
            kind: str = "auto", jobs: int | None = None, reread: bool = False,
            progress: Callable[[IngestSummary], None] | None = None,
@@ -185,32 +242,21 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
         list_id = store.ensure_list(conn, list_name) if list_name else None
         registered = [store.ensure_source(conn, "path", str(path.absolute())) for path, _ in plans]
     preparer = Preparer(jobs or default_jobs())
-
-    def finish(batch: _Batch, source_id: int, cursors: dict, location: str) -> None:
-        prepared = batch.pending.result()
-        cursors[location] = batch.cursor
-        with engine.begin() as conn:
-            _write(conn, batch, prepared, source_id, list_id, summary)
-            store.save_cursor(conn, source_id, cursors)
-        summary.seconds = time.perf_counter() - started
-        if progress:
-            progress(summary)
-
     try:
         for (_, sources), (source_id, cursors) in zip(plans, registered):
             for source in sources:
+                def write(conn, batch, prepared, delta, source_id=source_id, cursors=cursors,
+                          location=source.location) -> None:
+                    _write(conn, batch, prepared, source_id, list_id, delta)
+                    cursors[location] = batch.cursor
+                    store.save_cursor(conn, source_id, cursors)
+
                 cursor = {} if reread else cursors.get(source.location, {})
-                waiting: _Batch | None = None
-                for mails in _batches(source.messages(cursor)):
-                    summary.read += len(mails)
-                    for mail in mails:
-                        cursor = source.advance(cursor, mail)
-                    batch = _start(engine, preparer, mails, cursor)
-                    if waiting is not None:
-                        finish(waiting, source_id, cursors, source.location)
-                    waiting = batch
-                if waiting is not None:
-                    finish(waiting, source_id, cursors, source.location)
+                for delta in pump(engine, preparer, source, cursor, write):
+                    summary.add(delta)
+                    summary.seconds = time.perf_counter() - started
+                    if progress:
+                        progress(summary)
                 summary.missing += getattr(source, "missing", 0)
     finally:
         preparer.close()

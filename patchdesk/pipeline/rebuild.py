@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, bindparam, delete, select, update
 
 from ..model import RawMail
-from ..store.messages import decompress
+from ..store.messages import decompress, ids_by_fingerprint
 from ..store.review import insert_notes, review_everything
 from ..store.schema import (DirtyRoot, DirtySender, Message, PatchLink, PatchReview, ReviewNote, Series,
                             SeriesLink, StateEvent, Submission, SubmissionPath)
@@ -42,6 +42,22 @@ def _derived(raw: bytes, fmt: str, old_flags: str) -> tuple[dict, dict | None, s
         return fields, sub, None
 
 
+def _unique_fingerprints(conn, updates: list[dict]) -> None:
+    """Fingerprints are unique in the store (one copy per post, also with
+    several writers).  When a changed parser now gives a message the
+    fingerprint another one holds, both are the same post stored twice;
+    the later keeps its bytes under the fingerprint ``dup-<id>``."""
+    owners = ids_by_fingerprint(conn, [v["fingerprint"] for v in updates if "fingerprint" in v])
+    seen: set[str] = set()
+    for values in updates:
+        fingerprint = values.get("fingerprint")
+        if fingerprint is None:
+            continue
+        if owners.get(fingerprint, values["_id"]) != values["_id"] or fingerprint in seen:
+            values["fingerprint"] = f"dup-{values['_id']}"
+        seen.add(fingerprint)
+
+
 def _clear_derived(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series, DirtySender, ReviewNote,
@@ -60,15 +76,18 @@ def rebuild(engine: Engine) -> dict[str, int]:
             if not rows:
                 break
             by_keys: dict[tuple, list[dict]] = {}
-            subs, notes = [], []
+            subs, notes, updates = [], [], []
             for row in rows:
                 values, sub, note = _derived(decompress(row.raw), row.format, row.flags)
                 if note is not None:
                     notes.append({"message_id": row.id, "msgid": values["msgid"], "note": note})
                 values["_id"] = row.id
-                by_keys.setdefault(tuple(sorted(values)), []).append(values)
+                updates.append(values)
                 if sub is not None:
                     subs.append({**sub, "message_id": row.id})
+            _unique_fingerprints(conn, updates)
+            for values in updates:
+                by_keys.setdefault(tuple(sorted(values)), []).append(values)
             for keys, params in by_keys.items():
                 stmt = (update(Message).where(Message.id == bindparam("_id"))
                         .values({k: bindparam(k) for k in keys if k != "_id"}))

@@ -57,9 +57,10 @@ def _commit_exists(epoch: Path, commit: str) -> bool:
     return probe.returncode == 0
 
 
-def _changes(epoch: Path, since: str | None) -> Iterator[tuple[str, str, bool]]:
-    """Yield (commit, blob, deleted) for each message commit after ``since``."""
-    revs = f"{since}..HEAD" if since else "HEAD"
+def _changes(epoch: Path, since: str | None, upto: str = "HEAD") -> Iterator[tuple[str, str, bool]]:
+    """Yield (commit, blob, deleted) for each message commit after ``since``
+    up to ``upto`` (a slice of the epoch, for ``jobs.slices``)."""
+    revs = f"{since}..{upto}" if since else upto
     log = subprocess.Popen(
         _git(epoch, "log", "--reverse", "--raw", "--no-abbrev", "--no-renames",
              "--format=%x00%H", revs),
@@ -113,12 +114,12 @@ class PublicInboxSource:
                 since = None
             yield from self._epoch(epoch, since)
 
-    def _epoch(self, epoch: Path, since: str | None) -> Iterator[RawMail]:
+    def _epoch(self, epoch: Path, since: str | None, upto: str = "HEAD") -> Iterator[RawMail]:
         cat = subprocess.Popen(_git(epoch, "cat-file", "--batch"),
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         try:
             pending: list[tuple[str, str, bool]] = []
-            for change in _changes(epoch, since):
+            for change in _changes(epoch, since, upto):
                 pending.append(change)
                 if len(pending) >= _BATCH:
                     yield from self._emit(cat, epoch, pending)

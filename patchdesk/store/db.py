@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
 DEFAULT_DB = "patchdesk.db"
+_MIGRATION_LOCK = 0x50444D49  # "PDMI": one migrating process at a time per database
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -48,7 +49,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # store.retry.writer: several writer processes on one SQLite file take
+    # the write lock first, so a read-then-write transaction cannot be
+    # overtaken between its read and its write.
+    immediate = conn.get_execution_options().get("patchdesk_immediate")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -68,13 +73,28 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to head unless it is already there (cheap check)."""
+    """Upgrade the schema to head unless it is already there (cheap check).
+
+    Workers and commands starting together on a store that needs a
+    migration take turns (a PostgreSQL advisory lock; on SQLite the
+    migration's transaction begins IMMEDIATE): the first upgrades, the
+    others then find the schema at head and do nothing."""
     config = alembic_config(engine)
     head = ScriptDirectory.from_config(config).get_current_head()
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
-    if current != head:
-        command.upgrade(config, "head")
+    if current == head:
+        return
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine.execution_options(patchdesk_immediate=True)), "head")
+        return
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})")
+        try:
+            command.upgrade(config, "head")
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})")
 
 
 def open_engine(db: str | None = None) -> Engine:

@@ -54,19 +54,20 @@ def _sqlite_value(value):
     return value
 
 
-def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
+def bulk_insert(conn: Connection, table, rows: list[dict], ignore: bool = False) -> None:
     """executemany straight through the driver, for ingest's big batches.
 
     Core's per-row parameter processing costs more than SQLite's insert
     itself at tens of thousands of rows; values are converted here the way
     SQLAlchemy would store them, so reads through the ORM see no difference.
+    ``ignore`` skips rows a unique key already holds (both dialects).
     """
     if not rows:
         return
     columns = list(rows[0])
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-           f"VALUES ({', '.join([marker] * len(columns))})")
+           f"VALUES ({', '.join([marker] * len(columns))})" + (" ON CONFLICT DO NOTHING" if ignore else ""))
     params = [tuple(row[c] for c in columns) for row in rows]
     if conn.dialect.name == "sqlite":
         dated = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, DateTime)]
@@ -156,14 +157,39 @@ def existing_msgids(conn: Connection, msgids: Iterable[str]) -> set[str]:
     return {row[0] for row in lookup(conn, Message.msgid, msgids)}
 
 
-def insert_messages(conn: Connection, rows: list[dict]) -> dict[str, int]:
-    """Insert message rows; return their ids by raw hash.
+def insert_returning(conn: Connection, table, rows: list[dict], returning: str, page: int = 500) -> list:
+    """PostgreSQL: INSERT rows that no unique key holds yet, many per
+    statement; return ``returning`` of the rows really inserted.
 
-    A plain executemany (no RETURNING, which SQLite runs row by row) and
-    one lookup by hash afterwards is several times faster.
+    With several writers this is the check that cannot race: a row a
+    concurrent transaction is inserting waits for it and is then skipped.
+    """
+    if not rows:
+        return []
+    columns = list(rows[0])
+    one = f"({', '.join(['%s'] * len(columns))})"
+    out = []
+    for part in chunks(rows, page):
+        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {', '.join([one] * len(part))} "
+               f"ON CONFLICT DO NOTHING RETURNING {returning}")
+        out.extend(conn.exec_driver_sql(sql, tuple(row[c] for row in part for c in columns)).all())
+    return out
+
+
+def insert_messages(conn: Connection, rows: list[dict]) -> dict[str, int]:
+    """Insert message rows; return the ids of those inserted, by raw hash.
+
+    On PostgreSQL a row whose raw hash or fingerprint a concurrent writer
+    stored first is left out (the caller counts it as known).  On SQLite
+    the caller holds the write lock, so every row goes in: a plain
+    executemany (no RETURNING, which SQLite runs row by row) and one lookup
+    by hash afterwards is several times faster.
     """
     if not rows:
         return {}
+    if conn.dialect.name == "postgresql":  # sorted: concurrent writers lock keys in one order
+        rows = sorted(rows, key=lambda row: row["raw_hash"])
+        return dict(insert_returning(conn, Message.__table__, rows, "raw_hash, id"))
     bulk_insert(conn, Message.__table__, rows)
     return ids_by_hash(conn, [row["raw_hash"] for row in rows])
 
@@ -175,11 +201,16 @@ def flag_conflicts(conn: Connection, msgids: Iterable[str]) -> None:
 
 def add_to_list(conn: Connection, message_ids: Iterable[int], list_id: int) -> None:
     insert_ignore(conn, MessageList.__table__,
-                  [{"message_id": mid, "list_id": list_id} for mid in set(message_ids)])
+                  [{"message_id": mid, "list_id": list_id} for mid in sorted(set(message_ids))])
 
 
-def insert_quarantine(conn: Connection, rows: list[dict]) -> None:
+def insert_quarantine(conn: Connection, rows: list[dict]) -> set[str]:
+    """Store quarantine records; return the raw hashes really inserted."""
+    if conn.dialect.name == "postgresql":
+        rows = sorted(rows, key=lambda row: row["raw_hash"])
+        return {h for (h,) in insert_returning(conn, Quarantine.__table__, rows, "raw_hash")}
     insert_ignore(conn, Quarantine.__table__, rows)
+    return {row["raw_hash"] for row in rows}
 
 
 def mark_deleted(conn: Connection, hashes: Iterable[str]) -> None:

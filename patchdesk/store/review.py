@@ -13,17 +13,21 @@ states back.
 from __future__ import annotations
 
 import json
+import random
+import time
+import zlib
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from ..review.assess import PatchFacts, PatchReview as Judged, Reply, assess, prior_of
 from ..review.continuity import Prior
 from ..review.roles import RoleBook
 from ..review.states import Fact, Override, series_state
 from ..series.assemble import PATCH_KINDS
-from .messages import as_utc, bulk_insert, chunks, lookup
+from .messages import as_utc, bulk_insert, chunks, insert_ignore, lookup
+from .retry import claim, transaction
 from .schema import (DirtyRoot, MaintainersFile, Message, PatchLink, PatchReview, ReviewNote, Series,
                      SeriesLink, StateEvent, StateOverride, Submission, ThreadNode)
 from .series import ASSEMBLED, split_paths, unpack_lines
@@ -186,13 +190,18 @@ def _facts(row) -> PatchFacts:
                       tuple(split_paths(row.paths)), unpack_lines(row.lines), own)
 
 
-def update_review(conn: Connection, series_ids: set[int], book: RoleBook | None = None) -> int:
-    """Judge every patch of ``series_ids`` and their later versions."""
+def update_review(conn: Connection, series_ids: set[int], book: RoleBook | None = None,
+                  wait: bool = True) -> int | None:
+    """Judge every patch of ``series_ids`` and their later versions.  With
+    ``wait=False``, return None at once when another transaction is judging
+    some of them (PostgreSQL; see ``_take_turns``)."""
     series = _series_closure(conn, series_ids)
     if not series:
         return 0
     book = book or role_book(conn)
     ids = [s.id for s in series]
+    if not _take_turns(conn, ids, wait):
+        return None
     patches = _patches(conn, ids)
     msgids = [p.msgid for s in series for p in patches.get(s.id, [])]
     covers = {s.id: s.cover_msgid for s in series if s.cover_msgid}
@@ -242,6 +251,27 @@ def update_review(conn: Connection, series_ids: set[int], book: RoleBook | None 
     return len(series)
 
 
+def _take_turns(conn: Connection, series_ids: list[int], wait: bool) -> bool:
+    """PostgreSQL: lock the series about to be judged, in id order; False
+    when ``wait`` is off and another transaction holds one of them.
+
+    Two transactions judging overlapping series (one a version, the other
+    the version before it, whose later versions come along) would both do
+    the work and collide on ``patch_reviews`` at the end; here the second
+    waits for the first and then reads what it wrote, or (``wait=False``,
+    review jobs sharing the outbox) hands its threads back and takes
+    others: a chunk's later versions overlap another chunk's more often
+    than not, and waiting made parallel review jobs run one at a time."""
+    if conn.dialect.name != "postgresql":
+        return True
+    for part in chunks(sorted(series_ids)):
+        query = select(Series.id).where(Series.id.in_(part)).order_by(Series.id)
+        locked = conn.execute(query.with_for_update(skip_locked=not wait)).all()
+        if len(locked) < len(part):
+            return False
+    return True
+
+
 def _dump(value) -> str:
     return json.dumps(value, default=lambda d: d.isoformat() if isinstance(d, datetime) else str(d))
 
@@ -260,22 +290,78 @@ def _write(conn, msgids, reviews, events, states, series_states) -> None:
                      series_states)
 
 
-def refresh_review(engine, chunk: int = 200) -> int:
-    """Review the series in every dirty thread, a chunk of roots per transaction."""
-    total = 0
+def dirty_by_sender(conn: Connection) -> list[tuple[str, str]]:
+    """The dirty thread roots as (sender, root), sorted: the sender is the
+    first of those with a series in the thread ("" for none).  A sender's
+    version chains stay together, so a chunk judges each chain once."""
+    query = (select(DirtyRoot.root, func.min(Series.sender))
+             .join(ThreadNode, ThreadNode.root == DirtyRoot.root, isouter=True)
+             .join(Submission, Submission.msgid == ThreadNode.msgid, isouter=True)
+             .join(Series, Series.id == Submission.series_id, isouter=True)
+             .group_by(DirtyRoot.root))
+    return sorted((sender or "", root) for root, sender in conn.execute(query))
+
+
+def review_shares(conn: Connection, parts: int) -> list[list[str]]:
+    """The dirty roots cut into ``parts`` shares by sender, for review jobs
+    running side by side: version links join one sender's series only, so
+    two shares rarely judge the same series."""
+    shares: list[list[str]] = [[] for _ in range(parts)]
+    for sender, root in dirty_by_sender(conn):
+        shares[zlib.crc32((sender or root).encode()) % parts].append(root)
+    return shares
+
+
+def _judge(conn: Connection, roots: list[str], book: RoleBook, wait: bool) -> int | None:
+    members = [m for _, m in lookup(conn, ThreadNode.root, roots, ThreadNode.msgid)]
+    series_ids = {sid for _, sid in lookup(conn, Submission.msgid, members, Submission.series_id)
+                  if sid is not None}
+    return update_review(conn, series_ids, book, wait=wait)
+
+
+def refresh_review(engine, chunk: int = 200, roots: list[str] | None = None) -> int:
+    """Review the series in every dirty thread (only ``roots``, a review
+    job's share, when given), a chunk of roots per transaction.
+
+    Roots are taken out of the outbox in the transaction that judges them,
+    so several processes can share it: the roots in sender order (each
+    still dirty is taken; one another process took is skipped), then,
+    without ``roots``, whatever was marked meanwhile, claimed
+    (``store.retry.claim``).  A claimed chunk whose series another
+    transaction is judging is handed back and others are taken
+    (``_take_turns``)."""
+    share = roots is not None
     with engine.connect() as conn:
         book = role_book(conn)
-    while True:
-        with engine.begin() as conn:
-            roots = list(conn.execute(select(DirtyRoot.root).order_by(DirtyRoot.root).limit(chunk)).scalars())
-            if not roots:
-                return total
-            members = [m for _, m in lookup(conn, ThreadNode.root, roots, ThreadNode.msgid)]
-            series_ids = {sid for _, sid in lookup(conn, Submission.msgid, members, Submission.series_id)
-                          if sid is not None}
-            total += update_review(conn, series_ids, book)
-            for part in chunks(roots):
-                conn.execute(delete(DirtyRoot).where(DirtyRoot.root.in_(part)))
+        if roots is None:
+            roots = [root for _, root in dirty_by_sender(conn)]
+
+    def planned(conn, part: list[str]) -> int:
+        sql = (f"DELETE FROM {DirtyRoot.__tablename__} WHERE root IN "
+               f"({', '.join(['?' if conn.dialect.paramstyle == 'qmark' else '%s'] * len(part))}) RETURNING root")
+        taken = [row[0] for row in conn.exec_driver_sql(sql, tuple(part))]
+        return _judge(conn, taken, book, wait=True) if taken else 0
+
+    def claimed(conn) -> int | None:
+        taken = claim(conn, DirtyRoot.root, chunk, shuffled=busy)
+        if not taken:
+            return None
+        judged = _judge(conn, taken, book, wait=False)
+        if judged is None:  # being judged elsewhere: give these back, take others
+            insert_ignore(conn, DirtyRoot.__table__, [{"root": r} for r in taken])
+            return -1
+        return judged
+
+    total, busy = 0, False
+    for part in chunks(roots, chunk):
+        total += transaction(engine, lambda conn, part=part: planned(conn, part))
+    while not share and (done := transaction(engine, claimed)) is not None:
+        busy = done < 0
+        if busy:
+            time.sleep(random.uniform(0.02, 0.1))
+        else:
+            total += done
+    return total
 
 
 def review_everything(engine) -> int:

@@ -60,7 +60,9 @@ class Message(Base):
     #: Another message with different content carries the same Message-ID.
     msgid_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     raw_hash: Mapped[str] = mapped_column(String(40), unique=True)
-    fingerprint: Mapped[str] = mapped_column(String(40), index=True)
+    #: unique: with several writers the database, not a check before the
+    #: insert, keeps one copy of a post delivered with other headers
+    fingerprint: Mapped[str] = mapped_column(String(40), index=True, unique=True)
     format: Mapped[str] = mapped_column(String(20), default="rfc822")
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(BigInteger)
@@ -201,6 +203,9 @@ class SeriesLink(Base):
     confidence: Mapped[float] = mapped_column(Float)
     evidence: Mapped[str] = mapped_column(Text, default="")
 
+    #: concurrent series jobs may both find a link between their senders
+    __table_args__ = (Index("uq_series_links", "older_id", "newer_id", "kind", unique=True),)
+
 
 class PatchLink(Base):
     """older patch -> newer patch: ``version``, ``split``, ``merge``, ``related``."""
@@ -212,6 +217,8 @@ class PatchLink(Base):
     kind: Mapped[str] = mapped_column(String(12))
     confidence: Mapped[float] = mapped_column(Float)
     evidence: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("uq_patch_links", "older_msgid", "newer_msgid", "kind", unique=True),)
 
 
 class DirtySender(Base):
@@ -420,3 +427,30 @@ class Thanks(Base):
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("anchor", "sender", name="uq_thanks_series"),)
+
+
+class Job(Base):
+    """A unit of heavy work (``patchdesk/jobs``): a run and the jobs it
+    spawns (ingest slices, series, review ...).  A worker commits its
+    progress (``cursor``, ``result``) with the data it writes, so a job
+    delivered again after a crash resumes instead of redoing or doubling."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the run this job belongs to (None: the job is a run)
+    run_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20), default="")
+    #: sent with the message: a worker on another store refuses the job
+    token: Mapped[str] = mapped_column(String(32))
+    spec: Mapped[str] = mapped_column(Text, default="{}")
+    #: queued, running, done, failed
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    cursor: Mapped[str] = mapped_column(Text, default="{}")
+    result: Mapped[str] = mapped_column(Text, default="{}")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -30,6 +30,7 @@ from ..series.assemble import PATCH_KINDS, SeriesDraft, Submission as Draftable,
 from ..versions.lineage import Lineage, SeriesInfo, link_series
 from ..versions.similarity import PatchInfo
 from .messages import bulk_insert, chunks, insert_ignore, lookup
+from .retry import claim, transaction
 from .threads import mark_roots
 from .schema import (DirtySender, Message, PatchLink, Series, SeriesLink, Submission, SubmissionPath,
                      ThreadNode)
@@ -250,12 +251,14 @@ def _info(drafts, ids, info) -> list[SeriesInfo]:
 def _write_links(conn: Connection, lineage: Lineage, msgids: set[str]) -> None:
     for part in chunks(sorted(msgids)):
         conn.execute(delete(PatchLink).where(PatchLink.newer_msgid.in_(part) | PatchLink.older_msgid.in_(part)))
+    # ignore: lineage may name a split twice, and a concurrent refresh of
+    # the other sender may have stored a related link between the two first
     bulk_insert(conn, SeriesLink.__table__, [
         {"older_id": link.older, "newer_id": link.newer, "kind": link.kind,
-         "confidence": link.confidence, "evidence": link.evidence} for link in lineage.series])
+         "confidence": link.confidence, "evidence": link.evidence} for link in lineage.series], ignore=True)
     bulk_insert(conn, PatchLink.__table__, [
         {"older_msgid": link.older, "newer_msgid": link.newer, "kind": link.kind,
-         "confidence": link.confidence, "evidence": link.evidence} for link in lineage.patches])
+         "confidence": link.confidence, "evidence": link.evidence} for link in lineage.patches], ignore=True)
 
 
 def _states(conn: Connection, infos: list[SeriesInfo], lineage: Lineage) -> dict[str, str]:
@@ -351,21 +354,23 @@ def insert_submissions(conn: Connection, rows: list[dict]) -> None:
 
 
 def mark_dirty(conn: Connection, senders: Iterable[str]) -> None:
-    insert_ignore(conn, DirtySender.__table__, [{"sender": s} for s in set(senders) if s])
+    insert_ignore(conn, DirtySender.__table__, [{"sender": s} for s in sorted(set(senders)) if s])
 
 
 def refresh_dirty(engine, chunk: int = 50, placed: Placed | None = None) -> int:
-    """Recompute series for every dirty sender, a chunk per transaction."""
+    """Recompute series for every dirty sender, a chunk per transaction.
+
+    Each chunk is claimed out of the outbox in its own transaction, so
+    several processes (series jobs, a live ingest) can empty it together,
+    and a sender marked again meanwhile stays marked (``retry.claim``)."""
+    def one(conn) -> int | None:
+        senders = set(claim(conn, DirtySender.sender, chunk))
+        return update_series(conn, senders, placed) if senders else None
+
     total = 0
-    while True:
-        with engine.begin() as conn:
-            senders = set(conn.execute(select(DirtySender.sender).order_by(DirtySender.sender)
-                                       .limit(chunk)).scalars())
-            if not senders:
-                return total
-            total += update_series(conn, senders, placed)
-            for part in chunks(sorted(senders)):
-                conn.execute(delete(DirtySender).where(DirtySender.sender.in_(part)))
+    while (done := transaction(engine, one)) is not None:
+        total += done
+    return total
 
 
 def all_senders(conn: Connection) -> set[str]:

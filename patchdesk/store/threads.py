@@ -48,12 +48,14 @@ def update_threads(conn: Connection, new: list[ThreadInput]) -> list[str]:
         touched.update(m.references)
     roots = {row[1] for row in lookup(conn, ThreadNode.msgid, touched, ThreadNode.root)}
     members = {row[1] for row in lookup(conn, ThreadNode.root, roots, ThreadNode.msgid)}
-    # Every old member is a message of these threads or a placeholder one of
-    # them references, so the new node set covers (and replaces) all of them.
-    # The new messages are passed in as they are, not read back.
-    new_ids = {m.msgid for m in new}
-    nodes, refused = link(_inputs(conn, members - new_ids) + list(new))
-    _replace(conn, nodes, clear=True)
+    # The new messages are passed in as they are, not read back; a stored
+    # message sharing a Message-ID with a new one is read (it is an input
+    # too, as when both arrive in one batch).  Every old member is replaced:
+    # a placeholder only that other message referenced must not linger.
+    new_ids, fresh = {m.msgid for m in new}, set(new)
+    inputs = _inputs(conn, members - new_ids) + [i for i in _inputs(conn, members & new_ids) if i not in fresh]
+    nodes, refused = link(inputs + list(new))
+    _replace(conn, nodes, clear=True, old=members)
     return refused
 
 
@@ -61,15 +63,20 @@ def mark_roots(conn: Connection, msgids: Iterable[str]) -> None:
     """Queue the threads of ``msgids`` for review (call after threading):
     the ``dirty_roots`` outbox that ``store.review.refresh_review`` empties."""
     roots = {root for _, root in lookup(conn, ThreadNode.msgid, set(msgids), ThreadNode.root)}
-    insert_ignore(conn, DirtyRoot.__table__, [{"root": r} for r in roots])
+    insert_ignore(conn, DirtyRoot.__table__, [{"root": r} for r in sorted(roots)])
 
 
-def _replace(conn: Connection, nodes: dict[str, Node], clear: bool) -> None:
+def _replace(conn: Connection, nodes: dict[str, Node], clear: bool, old: Iterable[str] = ()) -> None:
+    """Write ``nodes`` over the stored ones (and ``old``), in key order:
+    concurrent writers then lock shared nodes in one order, and one touching
+    a thread another is rewriting meets its rows (waits, then a unique
+    violation makes it re-thread with them: ``store.retry``)."""
+    order = sorted(nodes)
     if clear:
-        for part in chunks(list(nodes)):
+        for part in chunks(sorted(set(order) | set(old))):
             conn.execute(delete(ThreadNode).where(ThreadNode.msgid.in_(part)))
     rows = [{"msgid": n.msgid, "parent": n.parent, "root": n.root, "present": n.present}
-            for n in nodes.values()]
+            for n in (nodes[m] for m in order)]
     bulk_insert(conn, ThreadNode.__table__, rows)
 
 
