@@ -222,6 +222,27 @@ def parse_from(value: str) -> tuple[str, str]:
     return name or addr, addr.strip().lower()
 
 
+_ENDS_IN_ADDR = re.compile(r"^([^<>]*)<([^<>\s@]+@[^<>\s]+)>\s*$")
+
+
+def parse_from_raw(value: bytes) -> tuple[str, str]:
+    """(display name, address) of a raw From header, address first.
+
+    Encoded words are decoded only in the display name found: decoded
+    first, ``=?utf-8?q?Eve=0D=0ABcc:_victim@example.com?= <eve@x>``
+    read as victim's mail (RFC 2047 allows no encoded word in an address).
+    """
+    text = _WS.sub(" ", value.decode("utf-8", "replace")).strip()
+    angle = _ENDS_IN_ADDR.match(text) if "=?" in text else None
+    if angle:  # "anything <addr>": the address is the one in brackets, whatever the name holds
+        name, addr = angle.group(1).strip().strip('"').strip(), angle.group(2).lower()
+    else:
+        name, addr = parse_from(text)
+    if "=?" in name:
+        name = decode_header(name.encode("utf-8"))[0]
+    return name, addr
+
+
 def message_ids(value: str) -> list[str]:
     """All Message-IDs named in a References/In-Reply-To/Message-ID value.
 

@@ -21,6 +21,7 @@ from .headers import (
     message_ids,
     parse_date,
     parse_from,
+    parse_from_raw,
     parse_header_block,
     split_message,
 )
@@ -87,16 +88,21 @@ def parse(mail: RawMail) -> ParsedMessage:
             raise Unreadable(f"MIME structure unreadable: {type(exc).__name__}: {exc}") from None
     else:
         body, attachments = simple_body(payload, ctype, cte, flags), ()
+    header("from")  # for its flags
+    raw_from = raw_headers.get("from")
     parsed = _build(header, flags, body, attachments,
-                    lambda name: [decode_header(v)[0] for v in raw_headers.get(name, [])])
+                    lambda name: [decode_header(v)[0] for v in raw_headers.get(name, [])],
+                    sender=parse_from_raw(raw_from[0]) if raw_from else None)
     meta = tuple((name.removeprefix("x-"), decode_header(value)[0][:1000])
                  for name in META_HEADERS for value in raw_headers.get(name, []))
     return replace(parsed, meta_headers=meta) if meta else parsed
 
 
-def _build(header, flags, body, attachments, all_values) -> ParsedMessage:
-    """Assemble a ParsedMessage from decoded header access and a body."""
-    from_name, from_addr = parse_from(header("from"))
+def _build(header, flags, body, attachments, all_values,
+           sender: tuple[str, str] | None = None) -> ParsedMessage:
+    """Assemble a ParsedMessage from decoded header access and a body
+    (``sender``: the From header read before decoding, when there is one)."""
+    from_name, from_addr = sender or parse_from(header("from"))
     if not from_addr and not from_name:
         flags.append("from-missing")
     subject = header("subject")
