@@ -308,3 +308,55 @@ with private_worktree(Path({str(repo)!r}), "main", prefix="patchdesk-check-") as
     with private_worktree(repo, "main") as mine:
         assert not work.parent.exists() and _worktrees(repo) == [f"worktree {repo}", f"worktree {mine}"]
     assert _worktrees(repo) == [f"worktree {repo}"] and list(tmp.iterdir()) == []
+
+
+def test_two_cleanups_at_once_do_not_remove_the_same_directory(world, tmp_path, monkeypatch):
+    """``check --jobs 2`` after a kill: both pool workers find the dead
+    owner's directory.  The one removing it holds its lock meanwhile, so the
+    other passes it by (the kill loop once saw the second fail on files the
+    first had just deleted)."""
+    from patchdesk.trees.worktree import LOCK, _claimed, remove_stale
+    root, _ = world
+    repo = root / "repo"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    dead = Path(tempfile.mkdtemp(prefix="patchdesk-check-"))
+    (dead / LOCK).touch()  # its owner was killed: nobody holds the lock
+    (dead / "scratch").mkdir()
+    with _claimed(dead) as mine:
+        assert mine
+        assert remove_stale(repo) == [] and (dead / "scratch").is_dir()  # the other cleanup leaves it alone
+    assert remove_stale(repo) == [dead] and not dead.exists()
+
+
+def test_worktrees_made_side_by_side_all_succeed(world, tmp_path):
+    """Three processes each add and remove 60 private worktrees of one
+    repository at once.  git's ``worktree add`` writes its ``locked`` file
+    only after creating its directory, and another process's ``worktree
+    prune`` in that window deleted it ("could not open .../locked", seen in
+    ``check --jobs 2``): without the repository lock, every such run here
+    failed a few times."""
+    root, _ = world
+    repo = root / "repo"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    script = f"""
+import tempfile
+tempfile.tempdir = {str(tmp)!r}
+from pathlib import Path
+from patchdesk.trees.gitlog import GitError
+from patchdesk.trees.worktree import private_worktree
+failed = []
+for _ in range(60):
+    try:
+        with private_worktree(Path({str(repo)!r}), "main") as work:
+            assert (work / ".git").is_file()
+    except GitError as error:
+        failed.append(str(error))
+print(failed)
+"""
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    assert [proc.communicate()[0].strip() for proc in procs] == ["[]"] * 3
+    assert [proc.returncode for proc in procs] == [0] * 3
+    assert _worktrees(repo) == [f"worktree {repo}"] and list(tmp.iterdir()) == []

@@ -23,6 +23,13 @@ private worktree of any repository can tell what a dead owner left and
 removes it: its registration in the repository and its directory.  A
 command run in a worktree may share the lock (``lock_of``), so that what it
 works on is not removed under it when its owner was killed first.
+
+git's own bookkeeping is not safe against itself: ``worktree add`` creates
+its directory under ``.git/worktrees`` and only then writes the ``locked``
+file that keeps ``worktree prune`` away, so a prune by another process in
+between deletes it ("could not open .../locked", seen with ``check
+--jobs 2``).  Adding, removing and pruning therefore run under an ``flock``
+of the repository's directory (``_administering``), one process at a time.
 """
 
 from __future__ import annotations
@@ -60,16 +67,19 @@ def private_worktree(repo: Path, start: str, *, prefix: str = PREFIX) -> Iterato
     lock = _hold_lock(tmp)
     work = tmp / "work"
     try:
-        added = subprocess.run(["git", "-C", str(repo), *NO_HOOKS, "worktree", "add", "-q", "--detach", str(work),
-                                "--end-of-options", start], capture_output=True, text=True, errors="replace")
+        with _administering(repo):
+            added = subprocess.run(["git", "-C", str(repo), *NO_HOOKS, "worktree", "add", "-q", "--detach",
+                                    str(work), "--end-of-options", start],
+                                   capture_output=True, text=True, errors="replace")
         if added.returncode:
             raise GitError(added.stderr.strip()[-500:] or f"git worktree add exited {added.returncode}")
         _locks[work] = lock
         yield work
     finally:
         _locks.pop(work, None)
-        subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(work)], capture_output=True)
-        subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
+        with _administering(repo):
+            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(work)], capture_output=True)
+            subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
         _remove(tmp)
         os.close(lock)
 
@@ -89,16 +99,41 @@ def remove_stale(repo: Path) -> list[Path]:
         if not field.startswith("worktree "):
             continue
         work = Path(field.removeprefix("worktree "))
-        if work.name == "work" and work.parent.name.startswith(PREFIX) and _owner_gone(work.parent):
-            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(work)], capture_output=True)
-            _remove(work.parent)
-            gone.append(work.parent)
+        if work.name == "work" and work.parent.name.startswith(PREFIX):
+            with _claimed(work.parent) as dead:
+                if dead:
+                    with _administering(repo):
+                        subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(work)],
+                                       capture_output=True)
+                    _remove(work.parent)
+                    gone.append(work.parent)
     for tmp in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
-        if _mine(tmp) and _owner_gone(tmp):
-            _remove(tmp)
-            gone.append(tmp)
-    subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
+        if _mine(tmp):
+            with _claimed(tmp) as dead:
+                if dead:
+                    _remove(tmp)
+                    gone.append(tmp)
+    with _administering(repo):
+        subprocess.run(["git", "-C", str(repo), "worktree", "prune"], capture_output=True)
     return gone
+
+
+@contextmanager
+def _administering(repo: Path) -> Iterator[None]:
+    """Hold an ``flock`` of the repository's directory: its worktrees are
+    added, removed and pruned by one process at a time.  git takes no such
+    lock itself; a directory that cannot be opened is left to git to
+    report."""
+    try:
+        fd = os.open(repo, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _hold_lock(tmp: Path) -> int:
@@ -119,28 +154,41 @@ def _mine(tmp: Path) -> bool:
     return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
 
 
-def _owner_gone(tmp: Path) -> bool:
+@contextmanager
+def _claimed(tmp: Path) -> Iterator[bool]:
     """True when ``tmp`` is a private worktree directory whose owner died
-    (its lock can be taken); False when alive, or not ours."""
+    (its lock can be taken); False when alive, not ours, or being removed.
+    The lock is held until the block ends: two runs cleaning up at once
+    (``check --jobs``) do not remove the same directory together."""
     try:
         fd = os.open(tmp / LOCK, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError:
-        return False
+        yield False
+        return
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield (tmp / LOCK).exists()  # a remover that just finished unlinked it: nothing left to do
     finally:
         os.close(fd)
-    return True
 
 
 def _remove(path: Path) -> None:
-    """``rm -rf``, also of directories a command left without write permission."""
-    def retry(func, name, _exc) -> None:
+    """``rm -rf``, also of directories a command left without write
+    permission; what is already gone is not an error."""
+    def retry(func, name, exc_info) -> None:
+        if isinstance(exc_info[1], FileNotFoundError):
+            return
         try:
             os.chmod(os.path.dirname(name), 0o700)
-            func(name)
+            if func in (os.rmdir, os.unlink):
+                func(name)
+            else:  # the directory itself could not be opened or listed: open it up, start over there
+                os.chmod(name, 0o700)
+                shutil.rmtree(name, ignore_errors=True)
         except OSError:
             pass
 
