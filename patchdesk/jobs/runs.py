@@ -41,6 +41,8 @@ Queued = list[tuple[int, str]]
 
 def _specs(conn: Connection, stage: str, spec: dict, jobs: list) -> list[dict]:
     if stage == "series":
+        store.refresh_statistics(conn, sum(records.loads(j.result).get("stored", 0) for j in jobs
+                                           if j.stage == "ingest"))
         return [{} for _ in range(spec.get("parallel", PARALLEL))]
     if stage == "review":
         return [{"roots": share} for share in review_shares(conn, spec.get("parallel", PARALLEL)) if share]

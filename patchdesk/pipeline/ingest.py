@@ -266,6 +266,8 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
     summary.stage = "series"
     if progress:
         progress(summary)
+    with engine.begin() as conn:
+        store.refresh_statistics(conn, summary.stored)
     refresh_dirty(engine, placed=matcher())  # new patches may already be in a scanned tree
     summary.stage = "review"
     if progress:
