@@ -479,3 +479,29 @@ def test_slices_of_every_source_kind_cover_each_message_once(tmp_path):
     assert reread["read"] == expected.read and reread["stored"] == 0
     engine.dispose()
     assert snapshot(sliced) == snapshot(one)
+
+
+def test_scan_run_reports_a_broken_tree_and_scans_the_others(tmp_path):
+    """In-process jobs: a tree whose path is gone fails its own scan job;
+    the run completes, with the other tree scanned and matched."""
+    from patchdesk.jobs.runs import submit_scan
+    demo = Path(__file__).resolve().parents[1] / "demo"
+    subprocess.run([sys.executable, str(demo / "make_demo.py"), "--out", str(tmp_path / "demo.mbox"),
+                    "--tree", str(tmp_path / "frob")], check=True, capture_output=True)
+    db = str(tmp_path / "pd.db")
+    subprocess.run(["git", "clone", "-q", "--mirror", str(tmp_path / "frob"), str(tmp_path / "gone")], check=True)
+    _cli(db, "ingest", str(tmp_path / "demo.mbox"))
+    _cli(db, "tree", "add", "frob", str(tmp_path / "frob"), "--branch", "frob-next")
+    _cli(db, "tree", "add", "gone", str(tmp_path / "gone"), "--branch", "frob-next")
+    subprocess.run(["rm", "-rf", str(tmp_path / "gone")], check=True)
+    engine = open_engine(db)
+    run_id, queued = submit_scan(engine, ["gone", "frob"])
+    queue = Embedded()
+    for job in queued:
+        queue.send(*job)
+    run = wait(engine, run_id, queue)
+    engine.dispose()
+    assert run.state == "done", run.error
+    result = records.loads(run.result)
+    assert [t["tree"] for t in result["trees"]] == ["frob"] and result["matched"] > 0
+    assert [f["tree"] for f in result["failed"]] == ["gone"]

@@ -173,6 +173,28 @@ def test_tree_add_refuses_bad_input(world, tmp_path):
     run(db, "tree", "scan", "nope", code=1)
 
 
+def test_a_broken_tree_does_not_keep_the_others_from_being_scanned(world, tmp_path):
+    """A registered tree whose branch was deleted fails the scan (exit 1,
+    named in ``failed``) after the trees listed around it were scanned
+    and matched."""
+    import json
+    mbox, tree = world
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(mbox))
+    git(tree, "branch", "doomed", "frob-next")
+    run(db, "tree", "add", "a-doomed", str(tree), "--branch", "doomed")
+    run(db, "tree", "add", "frob", str(tree), "--branch", "frob-next")
+    git(tree, "branch", "-D", "doomed")
+    done = runner.invoke(app, ["--db", str(db), "tree", "scan", "--json"])
+    assert done.exit_code == 1, done.output
+    report = json.loads(done.stdout)
+    assert [t["tree"] for t in report["trees"]] == ["frob"] and report["trees"][0]["new_commits"] == 5
+    assert [f["tree"] for f in report["failed"]] == ["a-doomed"] and "doomed" in report["failed"][0]["error"]
+    assert report["matched"] > 0
+    states = {p["msgid"]: p["state"] for p in json.loads(run(db, "export"))["patches"]}
+    assert states["a2@x"] == "accepted"
+
+
 def test_patches_arriving_after_the_scan_are_matched(world, tmp_path):
     mbox, tree = world
     db = tmp_path / "pd.db"

@@ -48,25 +48,32 @@ def tree_scan(ctx: typer.Context, name: Annotated[str | None, typer.Argument(hel
     if name and not names:
         error(f"no tree named {name!r}")
         raise typer.Exit(1)
-    if broker:  # one job per tree, then matching and review jobs (workers need the trees' paths)
+    if broker:  # one job per tree, then review jobs (workers need the trees' paths)
         from ..jobs.records import loads
         from ..jobs.runs import submit_scan
         done = loads(run_jobs(engine, broker, submit_scan(engine, names), "tree scan", as_json).result)
-        results, matched = done["trees"], done["matched"]
+        results, matched, failed = done["trees"], done["matched"], done.get("failed", [])
     else:
-        results = []
-        try:
-            for tree in names:
+        results, failed = [], []
+        for tree in names:  # a broken tree is reported; the others are still scanned
+            try:
                 results.append(scan_tree(engine, tree))
-        except TreeError as exc:
-            error(str(exc))
-            raise typer.Exit(1)
+            except TreeError as exc:
+                failed.append({"tree": tree, "error": str(exc)})
         matched = apply_trees(engine, results)
     for r in results:
         r.pop("shas", None)
+    for f in failed:
+        error(f["error"])
     if as_json:
-        print_json({"trees": results, "matched": matched})
-        return
+        print_json({"trees": results, "matched": matched, "failed": failed})
+    else:
+        _print_scans(results, matched)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_scans(results: list[dict], matched: int) -> None:
     for r in results:
         how = "full scan" if r["full"] else "new"
         console.print(f"{r['tree']}: {r['new_commits']} commits ({how}), head {r['head'][:12]}",

@@ -1,7 +1,7 @@
 """Runs: one piece of heavy work as stages of jobs, and how stages follow.
 
     ingest   ingest (one job per slice) -> series (N) -> review (N) -> finish
-    scan     scan (one job per tree) -> apply -> review (N) -> finish
+    scan     scan (one job per tree, matching too) -> review (N) -> finish
     check    check (one job per series)
     relink   series (N) -> review (N) -> finish, every sender marked dirty first
 
@@ -28,12 +28,12 @@ from ..store.series import all_senders, mark_dirty
 from ..store.retry import transaction
 from . import records
 from .plan import SLICE, plan
-from .tasks import INCREMENTAL, counts, summary_of
+from .tasks import counts, summary_of
 
 #: series and review jobs per run: up to this many workers share the stage
 #: (the ones that find the outbox empty finish at once)
 PARALLEL = 16
-STAGES = {"ingest": ("ingest", "series", "review", "finish"), "scan": ("scan", "apply", "review", "finish"),
+STAGES = {"ingest": ("ingest", "series", "review", "finish"), "scan": ("scan", "review", "finish"),
           "check": ("check",), "relink": ("series", "review", "finish")}
 
 Queued = list[tuple[int, str]]
@@ -48,11 +48,6 @@ def _specs(conn: Connection, stage: str, spec: dict, jobs: list) -> list[dict]:
         return [{"roots": share} for share in review_shares(conn, spec.get("parallel", PARALLEL)) if share]
     if stage == "finish":
         return [{"cursors": spec.get("cursors", {})}]
-    if stage == "apply":
-        scans = [records.loads(j.result) for j in jobs if j.stage == "scan"]
-        shas = [sha for r in scans for sha in (r["shas"] or [])]
-        whole = any(r["full"] or r["shas"] is None for r in scans) or len(shas) > INCREMENTAL
-        return [{"shas": None if whole else shas}]
     raise ValueError(f"stage {stage!r} takes its jobs from the submitter")
 
 
@@ -88,8 +83,10 @@ def result_of(spec: dict, jobs: list) -> dict:
                 total.add(summary_of(r))
         return {**counts(total), "series": sum(r.get("series", 0) for s, r in results if s == "series")}
     if kind == "scan":
-        trees = [{k: v for k, v in r.items() if k != "shas"} for s, r in results if s == "scan"]
-        return {"trees": trees, "matched": sum(r.get("matched", 0) for s, r in results if s == "apply")}
+        scans = [r for s, r in results if s == "scan"]
+        return {"trees": [r for r in scans if "error" not in r],
+                "failed": [r for r in scans if "error" in r],
+                "matched": sum(r.get("matched", 0) for r in scans)}
     if kind == "check":
         return {"checks": [r for s, r in results if s == "check"]}
     return {"series": sum(r.get("series", 0) for s, r in results if s == "series")}

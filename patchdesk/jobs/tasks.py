@@ -9,7 +9,8 @@ calls, run by whichever worker took the job.
 * ``finish``: judge threads marked after the shares were cut, flag
   Message-ID conflicts two workers could not see in each other's
   uncommitted batches, save the sources' cursors;
-* ``scan`` / ``apply``: read a git tree; match patches to its commits;
+* ``scan``: read a git tree's new commits and match patches to them (one
+  transaction with the saved head, ``store.trees.scan_tree``);
 * ``check``: a bisectability check of one series.
 
 Every job may run twice (a redelivery after a crash): each is written so
@@ -30,15 +31,13 @@ from ..store.retry import transaction, xact_lock
 from ..store.review import refresh_review
 from ..store.schema import Message, Source, Tree
 from ..store.series import refresh_dirty
-from ..store.trees import add_applied, matcher, scan_tree, update_applied
+from ..store.trees import TreeError, matcher, scan_tree
 from . import records
 from .slices import reader
 
 #: parser processes per ingest job (``patchdesk worker --parsers``); one,
 #: because the parallelism is the workers themselves
 PARSERS = 1
-#: up to this many new commits only they are matched (as ``tree scan``)
-INCREMENTAL = 500
 COUNTS = ("read", "stored", "known", "quarantined", "conflicts", "deleted", "missing")
 
 
@@ -109,17 +108,12 @@ def finish(engine: Engine, job, spec: dict) -> dict:
 
 
 def scan(engine: Engine, job, spec: dict) -> dict:
-    result = scan_tree(engine, spec["tree"])
-    if len(result["shas"]) > INCREMENTAL:
-        result["shas"] = None  # too many to match alone: ``apply`` matches everything
+    try:
+        result = scan_tree(engine, spec["tree"])
+    except TreeError as exc:  # a broken tree fails alone: the run goes on with the others
+        return {"tree": spec["tree"], "error": str(exc)}
+    del result["shas"]  # thousands of hashes; the record keeps new_commits
     return result
-
-
-def apply(engine: Engine, job, spec: dict) -> dict:
-    def work(conn: Connection) -> int:
-        xact_lock(conn, "applied")
-        return update_applied(conn) if spec["shas"] is None else add_applied(conn, spec["shas"])
-    return {"matched": transaction(engine, work)}
 
 
 def check(engine: Engine, job, spec: dict) -> dict:
@@ -135,4 +129,4 @@ def check(engine: Engine, job, spec: dict) -> dict:
 
 
 KINDS = {"ingest": ingest, "series": series, "review": review, "finish": finish, "scan": scan,
-         "apply": apply, "check": check}
+         "check": check}

@@ -22,6 +22,7 @@ from ..trees.applied import METHODS, CommitIndex, find_applied, proposals
 from ..trees.gitlog import GitError, commits, is_ancestor, resolve
 from ..versions.similarity import PatchInfo
 from .messages import as_utc, bulk_insert, chunks, insert_ignore, lookup
+from .retry import xact_lock
 from .schema import Applied, Commit, Message, Submission, SubmissionPath, Tree, TreeCommit
 from .series import pack_lines, split_paths, unpack_lines
 from .threads import mark_roots
@@ -62,7 +63,9 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
     """Read the commits ``name``'s branch gained since the last scan and
     match them: the new ones alone, or everything after a full read.  The
     head is saved in the matching transaction, so a scan killed before it
-    reads those commits again next time instead of never matching them."""
+    reads those commits again next time instead of never matching them.
+    Matching holds the "applied" lock, so trees scanned side by side by
+    workers do not judge the same patches' rivals at once."""
     with engine.connect() as conn:
         tree = conn.execute(select(Tree).where(Tree.name == name)).first()
     if tree is None:
@@ -107,6 +110,7 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
     if batch:
         flush()
     with engine.begin() as conn:  # matched and marked scanned together: a kill cannot leave commits unmatched
+        xact_lock(conn, "applied")  # scans of other trees, in other workers, match one at a time
         if since is None or len(new_shas) > INCREMENTAL:
             matched = update_applied(conn)
         else:
