@@ -1,6 +1,7 @@
 """Header decoding on the forms real list mail uses."""
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,48 @@ def test_bad_date_falls_back_to_received():
 def test_unreadable_messages_have_reasons(raw, reason):
     with pytest.raises(Unreadable, match=reason):
         parse(RawMail(raw, "0"))
+
+
+DATA = Path(__file__).parent / "data" / "sender"
+
+
+def test_list_rewritten_from_is_read_back_from_reply_to():
+    """A real LTP post: Mailman rewrote From to the list's address."""
+    mail = parse(RawMail((DATA / "ltp-via.eml").read_bytes(), "0"))
+    assert (mail.from_name, mail.from_addr) == ("Andrea Cervesato", "andrea.cervesato@suse.com")
+    assert "from-munged" in mail.flags
+
+
+@pytest.mark.parametrize("extra, expected", [
+    # replies go to the list: Mailman puts the poster in Cc, among others
+    ("Reply-To: LTP <ltp@lists.linux.it>\nCc: Petr Vorel <pvorel@suse.cz>,\n Jan Doe <jan@doe.example>",
+     ("Jan Doe", "jan@doe.example")),
+    # Google Groups quotes the name; the poster in Reply-To without a name
+    ("Reply-To: jan@doe.example", ("Jan Doe", "jan@doe.example")),
+    # two strangers in Cc and nobody in Reply-To: not recognisable, kept
+    ("Cc: Petr Vorel <pvorel@suse.cz>, Cyril Hrubis <chrubis@suse.cz>", None),
+    # a hostile Reply-To: unreadable nesting is ignored, not raised
+    ("Reply-To: " + "(" * 5000 + "x@y.example", None),
+])
+def test_list_rewritten_from_shapes(extra, expected):
+    sender = "'Jan Doe' via ltp <ltp@lists.linux.it>" if "jan@doe" in extra and "Cc" not in extra \
+        else "Jan Doe via ltp <ltp@lists.linux.it>"
+    mail = parse(RawMail(make_mail("m1@x", "[PATCH] frob: fix", sender=sender, extra=extra), "0"))
+    if expected is None:
+        assert mail.from_addr == "ltp@lists.linux.it" and "from-munged" not in mail.flags
+    else:
+        assert (mail.from_name, mail.from_addr) == expected and "from-munged" in mail.flags
+
+
+def test_fingerprint_keeps_the_headers_own_sender():
+    """Recognising the poster does not change a message's fingerprint, so
+    stores that ingested it before find it again."""
+    plain = make_mail("m1@x", "[PATCH] frob: fix", sender="Jan Doe via ltp <ltp@lists.linux.it>")
+    munged = plain.replace(b"\n\n", b"\nReply-To: Jan Doe <jan@doe.example>\n\n", 1)
+    assert parse(RawMail(plain, "0")).fingerprint == parse(RawMail(munged, "1")).fingerprint
+
+
+def test_a_ticket_system_via_name_is_not_a_rewrite():
+    """Real mail from the notmuch corpus: '" via RT" <rt-...>' with Reply-To the same address."""
+    mail = parse(RawMail((DATA / "rt-via.eml").read_bytes(), "0"))
+    assert mail.from_addr.startswith("rt-xxx@") and "from-munged" not in mail.flags

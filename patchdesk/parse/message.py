@@ -25,6 +25,7 @@ from .headers import (
     parse_header_block,
     split_message,
 )
+from .sender import original_sender
 
 #: Larger messages are quarantined: nothing on a patch list is this big, and
 #: parsing it would cost memory the rest of the run needs.
@@ -102,9 +103,14 @@ def _build(header, flags, body, attachments, all_values,
            sender: tuple[str, str] | None = None) -> ParsedMessage:
     """Assemble a ParsedMessage from decoded header access and a body
     (``sender``: the From header read before decoding, when there is one)."""
-    from_name, from_addr = sender or parse_from(header("from"))
-    if not from_addr and not from_name:
+    from_name, header_addr = sender or parse_from(header("from"))
+    if not header_addr and not from_name:
         flags.append("from-missing")
+    from_addr = header_addr
+    poster = original_sender(from_name, from_addr, all_values("reply-to"), all_values("cc"))
+    if poster:
+        from_name, from_addr = poster
+        flags.append("from-munged")
     subject = header("subject")
     date_text = header("date")
     date = parse_date(date_text)
@@ -115,7 +121,7 @@ def _build(header, flags, body, attachments, all_values,
                 break
         flags.append("date-invalid" if date_text else "date-missing")
     msgid_text = header("message-id")
-    fingerprint = _fingerprint(msgid_text, from_addr, date_text, subject, body)
+    fingerprint = _fingerprint(msgid_text, header_addr, date_text, subject, body)  # the bytes' own sender
     ids = message_ids(msgid_text)
     msgid = ids[0][:_MAX_ID] if ids else ""
     synthetic = not msgid
