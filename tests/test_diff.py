@@ -1,7 +1,6 @@
 """Unified diff parsing: every dialect found on lists, corpus mails, limits."""
 
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings

@@ -1,8 +1,6 @@
 """The REST API and pages through the ASGI app: reading, writing with a
 token, and what hostile mail and hostile clients get."""
 
-import json
-
 import pytest
 from fastapi.testclient import TestClient
 

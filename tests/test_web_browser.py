@@ -11,17 +11,14 @@ Chromium missing is a failure, not a skip: CI installs it (.ci/run).
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import serving
 from mailgen import make_mail, mbox, patch_body
 
 pytestmark = pytest.mark.slow
@@ -38,14 +35,6 @@ def cli(db: Path, *args: str) -> None:
     assert done.returncode == 0, f"patchdesk {' '.join(args)}: exit {done.returncode}\n{done.stderr}"
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def _answers(opener, url: str) -> bool:
     try:
         with opener.open(url, timeout=2) as answer:
@@ -56,31 +45,10 @@ def _answers(opener, url: str) -> bool:
 
 @contextmanager
 def served(db: Path):
-    """``patchdesk serve`` on a free port, in a process group of its own."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = db.with_suffix(".log")
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "patchdesk", "--db", str(db), "serve", "--port", str(port)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url, opener = f"http://127.0.0.1:{port}", urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        deadline = time.monotonic() + 20
-        while not _answers(opener, url + "/api/stats"):
-            assert proc.poll() is None, f"server exited ({proc.returncode}):\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"no answer from {url} in 20 s:\n{log.read_text()}"
-            time.sleep(0.2)
-        yield url
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-        assert not _group_alive(proc.pid), "server processes survived teardown"
+    """``patchdesk serve`` on a free port; yields its URL."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with serving.served(db, lambda port: _answers(opener, f"http://127.0.0.1:{port}/api/stats")) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

@@ -16,27 +16,25 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+import serving
 from mailgen import make_mail, mbox, patch_body
 from patchdesk.cli import app as cli_app
 from patchdesk.web.app import MAX_BODY, WRITES_AT_ONCE, create_app
 from patchdesk.web.auth import create_token
 from patchdesk.web.serve import LIMIT_CONCURRENCY, MAX_HEAD, REQUEST_TIMEOUT
 
-ROOT = Path(__file__).resolve().parents[1]
 RAW = ("<script", "<img", "<svg", "<iframe", "<input value")
 
 
@@ -199,30 +197,10 @@ def test_a_body_sent_in_chunks_is_held_to_the_limit_too(api):
 
 # ------------------------------------------------------------ the real server
 
-@contextmanager
 def served(db: Path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = db.with_suffix(".log")
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "patchdesk", "--db", str(db), "serve", "--port", str(port)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 20
-        while _status(port, b"GET /api/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=2) != 200:
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        yield port
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+    """``patchdesk serve`` on a free port; yields the port."""
+    return serving.served(db, lambda port: _status(
+        port, b"GET /api/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=2) == 200)
 
 
 def _exchange(port: int, data: bytes, *, source: str = "127.0.0.1", timeout: float = 10) -> bytes:
