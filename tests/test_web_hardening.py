@@ -399,3 +399,42 @@ def test_more_connections_than_the_limit_get_503_then_service_returns(server):
     print(f"{len(held)} idle connections: a request got {busy} in {refused_in * 1000:.0f} ms; "
           f"{closed} closed by the server; then {again}")
     assert busy == 503 and closed == len(held) and again == 200
+
+
+def test_answers_are_not_held_back_by_nagle_on_a_multi_worker_socket():
+    """``serve --workers 2`` listens on a socket uvicorn binds itself, and
+    asyncio then leaves TCP_NODELAY off on its connections: each answer's
+    last segment waited for the client's delayed ACK.  The desk's protocol
+    sets it on every connection; read back here from the server's side of a
+    real connection on such a socket."""
+    import asyncio
+
+    import uvicorn
+
+    from patchdesk.web.serve import UVICORN, SlowClientH11
+
+    async def hello(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    config = uvicorn.Config(hello, host="127.0.0.1", port=0, http=SlowClientH11, lifespan="off",
+                            **{k: v for k, v in UVICORN.items() if k != "log_level"}, log_level="error")
+    listener = config.bind_socket()  # what uvicorn's multi-worker supervisor hands its workers
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[listener])), daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.01)
+        with socket.create_connection(listener.getsockname()[:2], timeout=5) as client:
+            client.sendall(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            assert client.recv(1024).startswith(b"HTTP/1.1 200")
+            [connection] = list(server.server_state.connections)
+            accepted = connection.transport.get_extra_info("socket")
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listener.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -47,6 +48,7 @@ class SlowClientH11(H11Protocol):
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        _no_delay(transport)
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -87,6 +89,20 @@ class SlowClientH11(H11Protocol):
         self.deadline = None
         if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
             self.transport.close()
+
+
+def _no_delay(transport) -> None:
+    """Send each answer at once (TCP_NODELAY).  asyncio sets it only on
+    connections of sockets that report ``IPPROTO_TCP``; the listening
+    socket uvicorn binds itself for ``--workers`` above 1 reports 0, so
+    there Nagle's algorithm held each answer's last segment for the
+    client's delayed ACK: about 40 ms a response (uvicorn issue #3149)."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # the peer already went away
+            pass
 
 
 def run(host: str, port: int, workers: int) -> None:
