@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -260,6 +261,37 @@ def run_workers(db: str, archives: list[Path], count: int, slice_size: int, redi
             "retries": sum(open(logs / f"scale-worker{i}.log").read().count("conflict with") for i in range(count))}
 
 
+def measure(backend: str, mode: str, archives: list[Path], args) -> dict:
+    db, size, drop = fresh_store(backend, args.data, args.pg, f"{backend[:2]}{mode[0]}")
+    print(f"{backend} {mode} ...", file=sys.stderr, flush=True)
+    meter = Cpu(make_url(resolve_url(args.pg)).database or "")
+    result = (run_single(db, archives) if mode == "single"
+              else run_workers(db, archives, args.workers, args.slice, args.redis, args.data))
+    result["cpu"] = meter.stop()
+    result["store_mb"] = size() / 2**20
+    result["rate"] = result["read"] / result["seconds"]
+    drop()
+    print(json.dumps(result), file=sys.stderr, flush=True)
+    return result
+
+
+def show(backend: str, one: dict, many: dict, workers: int) -> None:
+    print(f"  1 process        {one['rate']:8.0f} msg/s  {one['seconds']:7.1f} s  "
+          f"peak RSS {one['rss_mb']:5.0f} MB  store {one['store_mb']:6.0f} MB")
+    print(f"  {workers} workers        {many['rate']:8.0f} msg/s  {many['seconds']:7.1f} s  "
+          f"peak RSS {many['rss_mb']:5.0f} MB  store {many['store_mb']:6.0f} MB  "
+          f"ratio {many['rate'] / one['rate']:.2f}x")
+    print("  1 process stages  " + "  ".join(f"{k} {v:.1f} s" for k, v in one["stages"].items()))
+    print("  workers stages    " + "  ".join(f"{k} {v:.1f} s" for k, v in many["stages"].items())
+          + "   (ingest worker-seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in many["worker_seconds"].items())
+          + f"; {many['slices']} slices, {many['retries']} conflict retries)")
+    for label, r in (("1 process", one), ("workers", many)):
+        c = r["cpu"]
+        print(f"  CPU s, {label:9}  ours {c['ours']:.0f}  PostgreSQL {c['postgres']:.0f}  "
+              f"other processes {c['others']:.0f}  idle {c['all'] - c['busy']:.0f}  (of {c['all']:.0f}; "
+              f"cores used {(c['ours'] + c['postgres']) / r['seconds']:.2f})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("archives", nargs="+", type=Path)
@@ -267,6 +299,7 @@ def main() -> None:
     ap.add_argument("--slice", type=int, default=5000, help="messages per ingest job")
     ap.add_argument("--limit", type=int, default=0, help="first N messages of each archive")
     ap.add_argument("--backends", default="postgresql,sqlite")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of (1 process, workers) per back end")
     ap.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     ap.add_argument("--pg", default=PG)
     ap.add_argument("--redis", default=REDIS)
@@ -276,41 +309,25 @@ def main() -> None:
     if "postgresql" in args.backends:
         ensure_database(args.pg)
     archives = limited(args.archives, args.limit, args.data) if args.limit else args.archives
-    report = {}
+    report: dict[str, list] = {}
     for backend in args.backends.split(","):
-        for mode in ("single", "workers"):
-            db, size, drop = fresh_store(backend, args.data, args.pg, f"{backend[:2]}{mode[0]}")
-            print(f"{backend} {mode} ...", file=sys.stderr, flush=True)
-            meter = Cpu(make_url(resolve_url(args.pg)).database or "")
-            result = (run_single(db, archives) if mode == "single"
-                      else run_workers(db, archives, args.workers, args.slice, args.redis, args.data))
-            result["cpu"] = meter.stop()
-            result["store_mb"] = size() / 2**20
-            result["rate"] = result["read"] / result["seconds"]
-            drop()
-            report[f"{backend} {mode}"] = result
-            print(json.dumps(result), file=sys.stderr, flush=True)
+        report[backend] = [(measure(backend, "single", archives, args), measure(backend, "workers", archives, args))
+                           for _ in range(args.repeat)]
     if args.json:
         print(json.dumps(report, indent=2))
         return
     print(f"archives: {', '.join(map(str, args.archives))}" + (f" (first {args.limit} each)" if args.limit else ""))
-    for backend in args.backends.split(","):
-        one, many = report[f"{backend} single"], report[f"{backend} workers"]
+    for backend, rounds in report.items():
+        one, many = rounds[0]
         print(f"\n{backend}: {one['read']:,} messages, stored {one['stored']:,} / {many['stored']:,}, "
-              f"balanced {one['balanced'] and many['balanced']}")
-        print(f"  1 process        {one['rate']:8.0f} msg/s  {one['seconds']:7.1f} s  "
-              f"peak RSS {one['rss_mb']:5.0f} MB  store {one['store_mb']:6.0f} MB")
-        print(f"  {args.workers} workers        {many['rate']:8.0f} msg/s  {many['seconds']:7.1f} s  "
-              f"peak RSS {many['rss_mb']:5.0f} MB  store {many['store_mb']:6.0f} MB  "
-              f"ratio {many['rate'] / one['rate']:.2f}x")
-        print("  1 process stages  " + "  ".join(f"{k} {v:.1f} s" for k, v in one["stages"].items()))
-        print("  workers stages    " + "  ".join(f"{k} {v:.1f} s" for k, v in many["stages"].items())
-              + "   (ingest worker-seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in many["worker_seconds"].items())
-              + f"; {many['slices']} slices, {many['retries']} conflict retries)")
-        for label, r in (("1 process", one), ("workers", many)):
-            c = r["cpu"]
-            print(f"  CPU s, {label:9}  ours {c['ours']:.0f}  PostgreSQL {c['postgres']:.0f}  "
-                  f"other processes {c['others']:.0f}  idle {c['all'] - c['busy']:.0f}  (of {c['all']:.0f})")
+              f"balanced {all(r['balanced'] for pair in rounds for r in pair)}")
+        for i, (one, many) in enumerate(rounds, 1):
+            if len(rounds) > 1:
+                print(f" round {i}")
+            show(backend, one, many, args.workers)
+        ratios = [many["rate"] / one["rate"] for one, many in rounds]
+        if len(rounds) > 1:
+            print(f"  ratios {', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}x")
 
 
 if __name__ == "__main__":
