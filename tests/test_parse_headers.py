@@ -124,3 +124,28 @@ def test_a_ticket_system_via_name_is_not_a_rewrite():
     """Real mail from the notmuch corpus: '" via RT" <rt-...>' with Reply-To the same address."""
     mail = parse(RawMail((DATA / "rt-via.eml").read_bytes(), "0"))
     assert mail.from_addr.startswith("rt-xxx@") and "from-munged" not in mail.flags
+
+
+@pytest.mark.parametrize("name, poster", [
+    # a real linux-gpio post through kernel.org's B4 Relay: the name RFC 2047-encoded, the
+    # poster in X-Original-From and (without a name) in Reply-To
+    ("b4-relay.eml", ("Nuno Sá", "nuno.sa@analog.com")),
+    # a real LTP post of a relayed patch: rewritten twice ("... via B4 Relay via ltp")
+    ("b4-relay-via-ltp.eml", ("Cryolitia PukNgae", "cryolitia@uniontech.com")),
+    # the relay's earlier name, in a folded From (linux-gpio, 2023)
+    ("b4-endpoint.eml", ("Niall Leonard", "nl250060@ncr.com")),
+])
+def test_a_b4_relay_post_is_the_posters(name, poster):
+    mail = parse(RawMail((DATA / name).read_bytes(), "0"))
+    assert (mail.from_name, mail.from_addr) == poster and "from-munged" in mail.flags
+
+
+def test_x_original_from_names_the_poster_when_reply_to_does_not():
+    """Google Groups with replies to the group: only X-Original-From says who."""
+    raw = make_mail("m1@x", "[PATCH] frob: fix", sender="'Jan Doe' via frob <frob@googlegroups.com>",
+                    extra="Reply-To: frob@googlegroups.com\nX-Original-From: Jan Doe <jan@doe.example>")
+    mail = parse(RawMail(raw, "0"))
+    assert (mail.from_name, mail.from_addr) == ("Jan Doe", "jan@doe.example") and "from-munged" in mail.flags
+    # without the rewrite in From, X-Original-From is not taken: anybody can add that header
+    plain = parse(RawMail(raw.replace(b"'Jan Doe' via frob", b"Frob Bot"), "1"))
+    assert plain.from_addr == "frob@googlegroups.com" and "from-munged" not in plain.flags

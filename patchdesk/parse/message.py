@@ -107,7 +107,8 @@ def _build(header, flags, body, attachments, all_values,
     if not header_addr and not from_name:
         flags.append("from-missing")
     from_addr = header_addr
-    poster = original_sender(from_name, from_addr, all_values("reply-to"), all_values("cc"))
+    poster = original_sender(from_name, from_addr, all_values("reply-to"), all_values("cc"),
+                             all_values("x-original-from"))
     if poster:
         from_name, from_addr = poster
         flags.append("from-munged")

@@ -8,11 +8,21 @@ such post is the list's: on LTP one "sender" held 3,969 of 34,118
 messages, shown as the submitter of other people's series, offered to
 lineage as one person's history, and re-assembled whole on every new post.
 
+kernel.org's B4 Relay, which sends patches for people whose own mail
+server cannot, does the same: ``Jan Doe via B4 Relay
+<devnull+jan.doe.example@kernel.org>``, with the poster in
+``X-Original-From`` and Reply-To (599 messages on linux-gpio).  A relayed
+patch posted to LTP is rewritten twice: ``Jan Doe via B4 Relay via ltp``.
+
 The poster is taken back only when the rewrite is recognisable: the
-display name ends in `` via <word>`` and Reply-To or Cc names an address
-other than From's, preferably one whose display name is the name before
-`` via``.  Anything else keeps the header's sender (a ticket system's
-``" via RT" <rt@...>`` with Reply-To the same address, say).
+display name ends in `` via <word>`` or `` via B4 Relay`` (or the relay's
+earlier name, ``B4 Submission Endpoint``; as often as it was rewritten),
+and X-Original-From, Reply-To or Cc names an address other than From's:
+X-Original-From's one poster first, then one whose display name is the
+name before `` via``, then Reply-To's only address.  Anything else keeps
+the header's sender: a ticket system's ``" via RT" <rt@...>`` with
+Reply-To the same address, or kernel.org's ``Jan Doe via Bugspray Bot
+<bugbot@kernel.org>``, which names nobody's address.
 """
 
 from __future__ import annotations
@@ -20,8 +30,8 @@ from __future__ import annotations
 import re
 from email.utils import getaddresses
 
-#: "Jan Doe via ltp", "'Jan Doe' via groupname" (Google Groups quotes the name)
-_MUNGED = re.compile(r"^\s*['\"]?(?P<name>.*?)['\"]?\s+via\s+\S+\s*$", re.IGNORECASE)
+#: the end of a rewritten display name: "... via ltp", "... via B4 Relay"
+_VIA = re.compile(r"\s+via\s+(?:b4\s+relay|b4\s+submission\s+endpoint|\S+)\s*$", re.IGNORECASE)
 #: a header longer than this is not a list's rewrite; it is not read
 _MAX_HEADER = 4096
 
@@ -40,13 +50,26 @@ def _addresses(values: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def original_sender(name: str, addr: str, reply_to: list[str], cc: list[str]) -> tuple[str, str] | None:
+def _poster_name(name: str) -> str | None:
+    """"Jan Doe" of "Jan Doe via ltp", "'Jan Doe' via groupname" (Google
+    Groups quotes the name) and "Jan Doe via B4 Relay via ltp"; None when
+    the name is not a rewrite."""
+    poster, rewritten = name, False
+    while (via := _VIA.search(poster)) is not None:
+        poster, rewritten = poster[:via.start()].strip().strip("'\"").strip(), True
+    return poster if rewritten and poster else None
+
+
+def original_sender(name: str, addr: str, reply_to: list[str], cc: list[str],
+                    original_from: list[str] = ()) -> tuple[str, str] | None:
     """(display name, address) of the poster behind a list-rewritten From,
     or None when From is not such a rewrite or the poster is not named."""
-    munged = _MUNGED.match(name) if " via " in name.lower() else None
-    if munged is None or not munged.group("name").strip():
+    poster = _poster_name(name) if " via " in name.lower() else None
+    if poster is None:
         return None
-    poster = munged.group("name").strip()
+    originals = [(n, a) for n, a in _addresses(list(original_from)) if a != addr]
+    if len(originals) == 1:  # B4 Relay, Google Groups: the header says who
+        return originals[0][0] or poster, originals[0][1]
     replies = [(n, a) for n, a in _addresses(reply_to) if a != addr]
     copies = [(n, a) for n, a in _addresses(cc) if a != addr]
     for found_name, found_addr in replies + copies:
