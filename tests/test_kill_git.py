@@ -360,3 +360,33 @@ print(failed)
     assert [proc.communicate()[0].strip() for proc in procs] == ["[]"] * 3
     assert [proc.returncode for proc in procs] == [0] * 3
     assert _worktrees(repo) == [f"worktree {repo}"] and list(tmp.iterdir()) == []
+
+
+def test_a_full_reread_cut_short_is_not_taken_for_the_old_scan(world, tmp_path, request):
+    """Deterministic companion of the kill loop, which found it: the branch
+    is rewound (a full re-read), the re-read dies after its first batch, and
+    the branch returns to the head scanned before.  The next scan must read
+    the branch again, not find that head "scanned" over a cleared cache."""
+    from patchdesk.store.trees import BATCH, scan_tree
+    root, shas = world
+    repo = root / "repo"
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(root / "list.mbox"))
+    subprocess.run(["git", "-C", str(repo), "update-ref", "refs/heads/cut", shas[5999]], check=True)
+    request.addfinalizer(lambda: subprocess.run(["git", "-C", str(repo), "update-ref", "-d", "refs/heads/cut"]))
+    run(db, "tree", "add", "t", str(repo), "--branch", "cut")
+    run(db, "tree", "scan")
+    expected = _scan_state(db)
+    assert len(expected["order"]) == 6000
+    subprocess.run(["git", "-C", str(repo), "update-ref", "refs/heads/cut", shas[2 * BATCH + 99]], check=True)
+
+    def killed(count: int) -> None:
+        raise RuntimeError(f"killed after {count} commits")
+
+    engine = open_engine(str(db))
+    with pytest.raises(RuntimeError, match=f"after {BATCH} commits"):
+        scan_tree(engine, "t", progress=killed)
+    engine.dispose()
+    subprocess.run(["git", "-C", str(repo), "update-ref", "refs/heads/cut", shas[5999]], check=True)
+    run(db, "tree", "scan")
+    assert _scan_state(db) == expected

@@ -63,7 +63,8 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
     """Read the commits ``name``'s branch gained since the last scan and
     match them: the new ones alone, or everything after a full read.  The
     head is saved in the matching transaction, so a scan killed before it
-    reads those commits again next time instead of never matching them.
+    reads those commits again next time instead of never matching them;
+    a full read forgets the old head as it clears the old commits.
     Matching holds the "applied" lock, so trees scanned side by side by
     workers do not judge the same patches' rivals at once."""
     with engine.connect() as conn:
@@ -82,6 +83,9 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
         position = 0
         if since is None:  # first scan, or the branch was rewritten: read it whole
             conn.execute(delete(TreeCommit).where(TreeCommit.tree_id == tree.id))
+            # no head until the new reading is complete: a scan killed in between must not find the
+            # old head still "scanned" (with the branch back there, it returned having read nothing)
+            conn.execute(update(Tree).where(Tree.id == tree.id).values(head=""))
         else:
             position = len(conn.execute(select(TreeCommit.sha).where(TreeCommit.tree_id == tree.id)).all())
     count = 0
