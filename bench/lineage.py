@@ -150,7 +150,7 @@ def measure(name: str, raws: list[bytes], truth: list[dict], work: Path) -> dict
 
 def ratio(pair) -> str:
     good, total = pair
-    return f"{good / total:.4f} ({good}/{total})" if total else f"- (0/0)"
+    return f"{good / total:.4f} ({good}/{total})" if total else "- (0/0)"
 
 
 def report(results: list[dict], samples: int) -> None:
