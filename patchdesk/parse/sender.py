@@ -11,7 +11,7 @@ lineage as one person's history, and re-assembled whole on every new post.
 kernel.org's B4 Relay, which sends patches for people whose own mail
 server cannot, does the same: ``Jan Doe via B4 Relay
 <devnull+jan.doe.example@kernel.org>``, with the poster in
-``X-Original-From`` and Reply-To (599 messages on linux-gpio).  A relayed
+``X-Original-From`` and Reply-To (624 messages on linux-gpio).  A relayed
 patch posted to LTP is rewritten twice: ``Jan Doe via B4 Relay via ltp``.
 
 The poster is taken back only when the rewrite is recognisable: the
@@ -28,6 +28,7 @@ Reply-To the same address, or kernel.org's ``Jan Doe via Bugspray Bot
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from email.utils import getaddresses
 
 #: the end of a rewritten display name: "... via ltp", "... via B4 Relay"
@@ -36,7 +37,7 @@ _VIA = re.compile(r"\s+via\s+(?:b4\s+relay|b4\s+submission\s+endpoint|\S+)\s*$",
 _MAX_HEADER = 4096
 
 
-def _addresses(values: list[str]) -> list[tuple[str, str]]:
+def _addresses(values: Iterable[str]) -> list[tuple[str, str]]:
     out = []
     for value in values:
         if len(value) > _MAX_HEADER:
@@ -61,13 +62,13 @@ def _poster_name(name: str) -> str | None:
 
 
 def original_sender(name: str, addr: str, reply_to: list[str], cc: list[str],
-                    original_from: list[str] = ()) -> tuple[str, str] | None:
+                    original_from: Iterable[str] = ()) -> tuple[str, str] | None:
     """(display name, address) of the poster behind a list-rewritten From,
     or None when From is not such a rewrite or the poster is not named."""
     poster = _poster_name(name) if " via " in name.lower() else None
     if poster is None:
         return None
-    originals = [(n, a) for n, a in _addresses(list(original_from)) if a != addr]
+    originals = [(n, a) for n, a in _addresses(original_from) if a != addr]
     if len(originals) == 1:  # B4 Relay, Google Groups: the header says who
         return originals[0][0] or poster, originals[0][1]
     replies = [(n, a) for n, a in _addresses(reply_to) if a != addr]
