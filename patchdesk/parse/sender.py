@@ -11,7 +11,7 @@ lineage as one person's history, and re-assembled whole on every new post.
 kernel.org's B4 Relay, which sends patches for people whose own mail
 server cannot, does the same: ``Jan Doe via B4 Relay
 <devnull+jan.doe.example@kernel.org>``, with the poster in
-``X-Original-From`` and Reply-To (624 messages on linux-gpio).  A relayed
+``X-Original-From`` and Reply-To (925 messages on linux-gpio).  A relayed
 patch posted to LTP is rewritten twice: ``Jan Doe via B4 Relay via ltp``.
 
 The poster is taken back only when the rewrite is recognisable: the
@@ -51,7 +51,7 @@ def _addresses(values: Iterable[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _poster_name(name: str) -> str | None:
+def poster_name(name: str) -> str | None:
     """"Jan Doe" of "Jan Doe via ltp", "'Jan Doe' via groupname" (Google
     Groups quotes the name) and "Jan Doe via B4 Relay via ltp"; None when
     the name is not a rewrite."""
@@ -65,7 +65,7 @@ def original_sender(name: str, addr: str, reply_to: list[str], cc: list[str],
                     original_from: Iterable[str] = ()) -> tuple[str, str] | None:
     """(display name, address) of the poster behind a list-rewritten From,
     or None when From is not such a rewrite or the poster is not named."""
-    poster = _poster_name(name) if " via " in name.lower() else None
+    poster = poster_name(name) if " via " in name.lower() else None
     if poster is None:
         return None
     originals = [(n, a) for n, a in _addresses(original_from) if a != addr]
