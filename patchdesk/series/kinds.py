@@ -16,7 +16,6 @@ Kinds:
 
 from __future__ import annotations
 
-import re
 import zlib
 from dataclasses import dataclass, field
 
@@ -24,10 +23,10 @@ from ..model import ParsedMessage
 from ..parse.diff import Diff, find_diff
 from ..parse.patch import PatchBody, Trailer, split_patch
 from ..parse.patchid import patch_id
+from ..parse.pointers import version_pointers
 from ..parse.subject import Subject, parse_subject
 
 KINDS = ("patch", "cover", "pull", "proposal", "reply", "other")
-_MSGID_IN_TEXT = re.compile(r"(?:/r/|/|<|id=)([A-Za-z0-9._%+=$-]+@[A-Za-z0-9.-]+[A-Za-z0-9])")
 #: Lines this short ("}", "", "{", "return 0;") say nothing about identity.
 _MIN_LINE = 4
 
@@ -44,7 +43,8 @@ class Features:
     lines: frozenset[int] = frozenset()
     trailers: tuple[Trailer, ...] = ()
     meta: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    #: Message-IDs named in the text (lore links to an earlier version).
+    #: Message-IDs the text names as an earlier version ("Link to v1:"),
+    #: never a dependency or a footnote citing a discussion (``parse.pointers``).
     mentions: tuple[str, ...] = ()
     pull_url: str = ""
     pull_branch: str = ""
@@ -83,17 +83,6 @@ def _own_text(body: str) -> str:
     return "\n".join(line for line in body.split("\n") if not line.startswith(">"))
 
 
-def _mentions(text: str, own: str) -> tuple[str, ...]:
-    found = []
-    for match in _MSGID_IN_TEXT.finditer(text):
-        msgid = match.group(1).replace("%40", "@")
-        if msgid != own and msgid not in found and "." in msgid.split("@", 1)[1]:
-            found.append(msgid)
-        if len(found) >= 20:
-            break
-    return tuple(found)
-
-
 def _from_body(kind: str, subject: Subject, body: PatchBody, own: str, text: str,
                meta_headers: tuple[tuple[str, str], ...] = ()) -> Features:
     diff = body.diff
@@ -110,7 +99,7 @@ def _from_body(kind: str, subject: Subject, body: PatchBody, own: str, text: str
         trailers=body.trailers, meta=meta,
         # links to earlier versions sit in the prose (cover, changelog notes),
         # never in the diff: do not scan kilobytes of code for them
-        mentions=_mentions(text if diff is None else body.message + "\n" + body.notes, own)
+        mentions=version_pointers(text if diff is None else body.message + "\n" + body.notes, own)
         if kind in ("cover", "patch") else (),
         pull_url=body.pull.url if body.pull else "",
         pull_branch=body.pull.branch if body.pull else "",
