@@ -1,0 +1,89 @@
+"""Who a sender is, across the addresses they post from.
+
+People change address: linaro.org -> oss.qualcomm.com, quicinc.com ->
+oss.qualcomm.com, a personal address -> kernel.org.  On real lists a third
+of the missed version links crossed such a change, because candidates came
+from the same address only.  Two addresses are one person when:
+
+* they post under the same full display name ("Dmitry Baryshkov",
+  compared without case, accents or punctuation; a one-word name, a
+  list's "X via list" rewrite, or a robot's name is never enough), or
+* a ``.mailmap`` of a registered tree maps one to the other.
+
+A name shared by two different people only makes their series
+*candidates* for each other: a version link still needs its own evidence
+(content, an explicit pointer), which two strangers' work lacks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_SPLIT = re.compile(r"[^\w]+")
+_VIA = re.compile(r"(?i)\s+via\s+\S.*$")
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+#: Display names that stand for a role or a machine, not one person.
+_NOT_A_PERSON = re.compile(
+    r"(?i)\b(?:bot|robot|noreply|no-reply|patchwork|mailer|daemon|list|lists|admin|"
+    r"maintainers?|team|support|kernel test|syzbot|ci|jenkins|github|gitlab)\b")
+
+
+def name_key(name: str) -> str:
+    """A display name as identity evidence, or "" when it is not enough."""
+    name = _PARENS.sub(" ", _VIA.sub("", name or ""))
+    if "," in name and name.count(",") == 1:  # "Doe, Jane" -> "Jane Doe"
+        last, first = name.split(",")
+        name = f"{first} {last}"
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    if "@" in plain or _NOT_A_PERSON.search(plain):
+        return ""
+    words = [w for w in _SPLIT.split(plain) if w]
+    if len(words) < 2 or sum(len(w) for w in words) < 5 or any(w.isdigit() for w in words):
+        return ""
+    return " ".join(words)
+
+
+def people(names: Iterable[tuple[str, str]],
+           aliases: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+    """addr -> person (the smallest address of the person, stable).
+
+    ``names`` are (address, display name) pairs as seen on the list;
+    ``aliases`` (address, address) pairs from a ``.mailmap``.
+    """
+    parent: dict[str, str] = {}
+
+    def find(a: str) -> str:
+        parent.setdefault(a, a)
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    by_name: dict[str, str] = {}
+    for addr, name in names:
+        find(addr)
+        key = name_key(name)
+        if key:
+            if key in by_name:
+                union(addr, by_name[key])
+            else:
+                by_name[key] = addr
+    for a, b in aliases:
+        union(a, b)
+    return {addr: find(addr) for addr in parent}
+
+
+def describe_change(old: str, new: str) -> str:
+    """ "linaro.org -> oss.qualcomm.com" for evidence text."""
+    if old == new:
+        return ""
+    a, b = old.rsplit("@", 1)[-1], new.rsplit("@", 1)[-1]
+    return f"{old} -> {new}" if a == b else f"{a} -> {b}"
