@@ -15,7 +15,7 @@ from sqlalchemy import Engine, bindparam, delete, select, update
 from ..model import RawMail
 from ..store.messages import decompress, ids_by_fingerprint
 from ..store.review import insert_notes, review_everything
-from ..store.schema import (DirtyRoot, DirtySender, Message, PatchLink, PatchReview, ReviewNote, Series,
+from ..store.schema import (DirtyRoot, DirtySender, Message, SenderName, PatchLink, PatchReview, ReviewNote, Series,
                             SeriesLink, StateEvent, Submission, SubmissionPath)
 from ..store.series import all_senders, insert_submissions, mark_dirty, refresh_dirty
 from ..store.threads import rebuild_threads
@@ -60,7 +60,7 @@ def _unique_fingerprints(conn, updates: list[dict]) -> None:
 
 def _clear_derived(engine: Engine) -> None:
     with engine.begin() as conn:
-        for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series, DirtySender, ReviewNote,
+        for table in (PatchLink, SeriesLink, SubmissionPath, Submission, Series, DirtySender, SenderName, ReviewNote,
                       PatchReview, StateEvent, DirtyRoot):
             conn.execute(delete(table))
 

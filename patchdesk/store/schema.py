@@ -232,6 +232,16 @@ class DirtySender(Base):
     sender: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
+class SenderName(Base):
+    """The display-name keys each sender address posts under
+    (``versions.identity.name_key``), to find a person's other addresses
+    without scanning every message.  Derived: rebuilt from the mail."""
+
+    __tablename__ = "sender_names"
+    sender: Mapped[str] = mapped_column(Text, primary_key=True)
+    name_key: Mapped[str] = mapped_column(Text, primary_key=True, index=True)
+
+
 class ReviewNote(Base):
     """What one reply says in its own words (trailers, verdicts), as JSON
     (see ``review.assess.note_of``); only replies that say something."""
