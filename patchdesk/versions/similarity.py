@@ -45,20 +45,32 @@ def overlap(older: PatchInfo, newer: PatchInfo) -> Overlap:
 
 
 _NUMBER = re.compile(r"\d+")
+#: "subsys: part:" and "subsys/part:" are one prefix, reworded.
+_SEPARATORS = re.compile(r"[\s:/,()\[\]_-]+")
+
+
+def _plain(name: str) -> str:
+    return _SEPARATORS.sub(" ", name.lower()).strip()
 
 
 def name_similarity(a: str, b: str) -> float:
-    """0..1, by edit distance of the lower-cased names.
+    """0..1, by edit distance of the lower-cased names, prefix separators
+    (``:``, ``/``, brackets) read as one space.
 
-    Names that differ in their numbers are siblings, not versions
-    ("Add epoll_wait05 test" / "...06...", "Git 2.17.1" / "2.17.4",
-    "Fedora 32" / "33"): they score 0.
+    Names that differ only in the value of their numbers are siblings, not
+    versions ("Add epoll_wait05 test" / "...06...", "Git 2.17.1" /
+    "2.17.4", "Fedora 32" / "33"): they score 0.  A number that appears,
+    disappears or comes with other letters (``foo1:`` -> ``foo:``, "on
+    SM7635" -> "on Milos SoC", "PMXR2230" -> "PM7550": a part renamed) is
+    an ordinary edit.
     """
     if not a or not b:
         return 0.0
-    if _NUMBER.findall(a) != _NUMBER.findall(b):
+    plain_a, plain_b = _plain(a), _plain(b)
+    if _NUMBER.findall(plain_a) != _NUMBER.findall(plain_b) and \
+            _NUMBER.sub("#", plain_a) == _NUMBER.sub("#", plain_b):
         return 0.0
-    return fuzz.ratio(a.lower(), b.lower()) / 100.0
+    return fuzz.ratio(plain_a, plain_b) / 100.0
 
 
 def path_overlap(a: frozenset[str], b: frozenset[str]) -> float:
