@@ -27,13 +27,14 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import Connection, bindparam, delete, select, update
 
 from ..series.assemble import PATCH_KINDS, SeriesDraft, Submission as Draftable, assemble
+from ..versions.identity import name_key, people
 from ..versions.lineage import Lineage, SeriesInfo, link_series
 from ..versions.similarity import PatchInfo
 from .messages import bulk_insert, chunks, insert_ignore, lookup
 from .retry import claim, transaction
 from .threads import mark_roots
-from .schema import (DirtySender, Message, PatchLink, Series, SeriesLink, Submission, SubmissionPath,
-                     ThreadNode)
+from .schema import (DirtySender, Message, PatchLink, SenderName, Series, SeriesLink, Submission,
+                     SubmissionPath, ThreadNode)
 
 ASSEMBLED = ("patch", "cover", "pull")
 
@@ -69,6 +70,30 @@ def _load(conn: Connection, senders: set[str]):
     for part in chunks(sorted(senders), 500):
         rows.extend(conn.execute(query.where(Message.from_addr.in_(part))).all())
     return rows
+
+
+#: How far a person's addresses are followed (a name, its addresses, their names...).
+_IDENTITY_ROUNDS = 3
+
+
+def _with_other_addresses(conn: Connection, senders: set[str], rows: list) -> tuple[set[str], list]:
+    """Add the submissions of every other address posting under the same
+    full display name as ``senders`` (``versions.identity``): a person's
+    series are linked together, whichever address sent them."""
+    fresh = rows
+    for _ in range(_IDENTITY_ROUNDS):
+        pairs = {(row.from_addr, key) for row in fresh if (key := name_key(row.from_name))}
+        if not pairs:
+            break
+        insert_ignore(conn, SenderName.__table__, [{"sender": a, "name_key": k} for a, k in sorted(pairs)])
+        others = {a for _, a in lookup(conn, SenderName.name_key, {k for _, k in pairs}, SenderName.sender)}
+        others -= senders
+        if not others:
+            break
+        senders = senders | others
+        fresh = _load(conn, others)
+        rows = rows + fresh
+    return senders, rows
 
 
 def _drafts(rows) -> tuple[list[SeriesDraft], dict[str, tuple]]:
@@ -225,6 +250,7 @@ def _neighbours(conn: Connection, infos: list[SeriesInfo]) -> list[SeriesInfo]:
 
 
 def _info(drafts, ids, info) -> list[SeriesInfo]:
+    person = people((sub.from_addr, name) for sub, _, name, _ in info.values())
     out = []
     for i, draft in enumerate(drafts):
         members = frozenset(m.msgid for m in draft.members)
@@ -244,7 +270,8 @@ def _info(drafts, ids, info) -> list[SeriesInfo]:
                 replies_to.add(parent)
         out.append(SeriesInfo(ids[i], draft.name, draft.sender, draft.version, draft.first_date,
                               tuple(patches), members, frozenset(replies_to), frozenset(mentions),
-                              frozenset(change_ids), frozenset(supersedes)))
+                              frozenset(change_ids), frozenset(supersedes),
+                              person=person.get(draft.sender, draft.sender)))
     return out
 
 
@@ -331,7 +358,8 @@ def update_series(conn: Connection, senders: set[str], placed: Placed | None = N
     senders = {s for s in senders if s}
     if not senders:
         return 0
-    drafts, info = _drafts(_load(conn, senders))
+    senders, rows = _with_other_addresses(conn, senders, _load(conn, senders))
+    drafts, info = _drafts(rows)
     old = _old_links(conn, _series_of(conn, senders), set(info))
     ids = _write_series(conn, senders, drafts, info)
     infos = _info(drafts, ids, info)

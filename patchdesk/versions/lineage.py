@@ -1,15 +1,25 @@
 """Link each series to its previous and next version, and each patch to
 its predecessors and successors, with a confidence and the evidence.
 
-Series (processed oldest first) look for the best earlier series of the
-same submitter that has no next version yet.  Evidence, strongest first:
+Candidates for a series' previous version are the earlier series of the
+same *person* (any of their addresses, see ``identity``), and of a person
+the new patches credit (``Signed-off-by``/``Co-developed-by``: a series
+handed over).  Evidence, strongest first:
 
 * explicit: a message of the new series replies to one of the old series,
-  names it in its text (a lore link in "Changes since v1"), carries the
-  same b4 ``change-id``, or a ``Supersedes:`` naming it;
+  names it as an earlier version in its text ("Changes since v1", "Link to
+  v1:"; never a dependency, see ``parse.pointers``), carries the same b4
+  ``change-id``, or a ``Supersedes:`` naming it;
 * content: the share of patches that pair up (same patch-id, or changed
   lines shared, see ``similarity``);
-* names: the series names (cover subject, or patch 1) alike.
+* names: the series names (cover subject, or patch 1) alike;
+* a version bump: a higher version number, from the same person, within
+  weeks, under a near-identical name (content rewritten by a rename).
+
+All candidate pairs of the series being linked are scored first, then
+links are made best evidence first, each series taking at most one
+previous and one next: one wrong early link no longer takes the slot of
+the right one.
 
 Patches of linked series are paired one to one by descending score; a
 patch left over whose lines are spread over several patches of the other
@@ -26,10 +36,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .identity import describe_change
 from .similarity import PatchInfo, name_similarity, overlap, patch_score
 
 #: Without explicit evidence, an earlier series must be at most this old.
 IMPLICIT_WINDOW = timedelta(days=365)
+#: ... unless it is a later version with this much content in common (a
+#: v3 two years after v2, the patch unchanged).
+LATE_CONTENT = 0.8
+#: A bare version bump (next number, near-identical name) within this time.
+BUMP_WINDOW = timedelta(days=120)
+BUMP_NAMES = 0.8
+#: A later version made of a part of the earlier one: its patches' pairing,
+#: discounted (the dropped rest may have gone into another series).
+SUBSET_WEIGHT = 0.85
+#: A series handed to another person needs this much content in common.
+#: A text pointer needs this much content, or this much name, in common.
+POINTER_CONTENT = 0.2
+POINTER_NAMES = 0.6
+HANDOVER_CONTENT = 0.6
 #: A "resend" (same or lower version) must be this alike, patch by patch.
 RESEND_CONTENT = 0.9
 #: Below this a link is not made (precision before recall).
@@ -59,6 +84,14 @@ class SeriesInfo:
     mentions: frozenset[str] = frozenset()
     change_ids: frozenset[str] = frozenset()
     supersedes: frozenset[str] = frozenset()
+    #: the person behind ``sender`` (``identity.people``); "" means the address
+    person: str = ""
+    #: persons the patches credit as authors (Signed-off-by, Co-developed-by, From:)
+    credits: frozenset[str] = frozenset()
+
+    @property
+    def who(self) -> str:
+        return self.person or self.sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,35 +166,74 @@ def _pieces(old: SeriesInfo, new: SeriesInfo, partner: dict[str, str]) -> list[L
     return out
 
 
-def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Link]]:
-    """How likely ``new`` is the next version of ``old``; with patch links.
+def _next_version(old: SeriesInfo, new: SeriesInfo) -> bool:
+    """``new`` carries the very next version number of ``old``."""
+    (a, b), (c, d) = old.version, new.version
+    return (c == a + 1) or (c == a and d == b + 1)
 
-    Content is the share of patches, on both sides, that pair up weighted
-    by how alike each pair is.  Without explicit evidence a link needs
-    real content in common; a series with the same or a lower version must
-    be a near-identical resend, and an old series more than a year older
-    is not considered.
-    """
-    patch_links = pair_patches(old, new)
-    explicit = _explicit(old, new)
-    if explicit:
-        return 0.95, explicit, patch_links
-    if new.date - old.date > IMPLICIT_WINDOW:
-        return 0.0, "more than a year apart", []
+
+def _who(old: SeriesInfo, new: SeriesInfo) -> str:
+    """Identity evidence when the two series come from different addresses."""
+    if old.sender == new.sender:
+        return ""
+    if old.who == new.who:
+        return f"same person, new address ({describe_change(old.sender, new.sender)})"
+    return f"handed over: the new patches credit {old.sender}"
+
+
+def _content(old: SeriesInfo, new: SeriesInfo, patch_links: list[Link]) -> tuple[float, int]:
+    """How much of the two series pairs up (0..1), and how many new patches do."""
     best_new: dict[str, float] = {}
     best_old: dict[str, float] = {}
     for link in patch_links:
         best_new[link.newer] = max(best_new.get(link.newer, 0.0), link.confidence)
         best_old[link.older] = max(best_old.get(link.older, 0.0), link.confidence)
-    content = 0.0
-    if old.patches and new.patches:
-        content = (sum(best_new.values()) / len(new.patches) + sum(best_old.values()) / len(old.patches)) / 2
+    if not (old.patches and new.patches):
+        return 0.0, len(best_new)
+    kept = sum(best_new.values()) / len(new.patches)
+    content = (kept + sum(best_old.values()) / len(old.patches)) / 2
+    if new.version > old.version:  # a later version that keeps only a part ("v5: the MFD part")
+        content = max(content, SUBSET_WEIGHT * kept)
+    return content, len(best_new)
+
+
+def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Link]]:
+    """How likely ``new`` is the next version of ``old``; with patch links.
+
+    Content is the share of patches, on both sides, that pair up weighted
+    by how alike each pair is.  Without explicit evidence a link needs
+    real content in common, or a higher version number under a
+    near-identical name within weeks; a series with the same or a lower
+    version must be a near-identical resend, and an old series more than
+    a year older counts only for a later version with most of its
+    content.  A series handed to another person needs explicit evidence
+    or most of its content.  A link in the text ("the previous series
+    [1]") is explicit only if the two series share some content or name:
+    the author's earlier, different series is not its previous version.
+    """
+    patch_links = pair_patches(old, new)
+    who = _who(old, new)
+    content, paired = _content(old, new, patch_links)
     names = name_similarity(old.name, new.name)
+    explicit = _explicit(old, new)
+    if explicit and (content >= POINTER_CONTENT or names >= POINTER_NAMES
+                     or explicit != "links to the earlier version"):
+        return 0.95, "; ".join(filter(None, [explicit, who])), patch_links
+    if new.date - old.date > IMPLICIT_WINDOW and not (new.version > old.version and content >= LATE_CONTENT):
+        return 0.0, "more than a year apart", []
     score = 0.7 * content + 0.3 * names if content >= 0.4 else 0.0
+    why = f"{paired}/{len(new.patches)} patches pair up ({content:.0%} alike), names {names:.0%} alike"
+    days = (new.date - old.date).days
+    if (score < SERIES_THRESHOLD and old.who == new.who and new.version > old.version
+            and names >= BUMP_NAMES and new.date - old.date <= BUMP_WINDOW):
+        score = 0.5 + 0.2 * (names - BUMP_NAMES) / (1 - BUMP_NAMES) + 0.1 * content
+        why = (f"v{new.version[0]} follows v{old.version[0]} {days} days later, names {names:.0%} alike, "
+               f"{paired}/{len(new.patches)} patches pair up")
     if new.version <= old.version and content < RESEND_CONTENT:
         score = 0.0  # same or lower version: only a near-identical resend counts
-    why = f"{len(best_new)}/{len(new.patches)} patches pair up ({content:.0%} alike), names {names:.0%} alike"
-    return score, why, patch_links
+    if old.who != new.who and content < HANDOVER_CONTENT:
+        score = 0.0
+    return score, "; ".join(filter(None, [who, why])), patch_links
 
 
 #: How many changed-line hashes of a patch stand for it in candidate search:
@@ -201,30 +273,37 @@ class _Index:
 
     def candidates(self, new: SeriesInfo, lines: list[int], paths: frozenset[str]) -> list[SeriesInfo]:
         keys: set[int] = set()
-        by_line = self.by_line.get(new.sender, {})
-        for h in lines:
-            posting = by_line.get(h)
-            if posting and len(posting) <= self.COMMON:
-                keys |= posting
-        named: set[int] = set()
-        by_path = self.by_path.get(new.sender, {})
-        for path in paths:
-            posting = by_path.get(path)
-            if posting and len(posting) <= self.COMMON:
-                named |= posting
-        keys |= {k for k in named - keys if name_similarity(self.series[k].name, new.name) >= 0.6}
+        whose = {new.who} | set(new.credits)
+        for who in whose:
+            keys |= self._by_content(who, new, lines, paths)
         for msgid in new.replies_to | new.mentions | new.supersedes:
             if msgid in self.by_msgid:
                 keys.add(self.by_msgid[msgid])
         for change in new.change_ids:
             keys |= self.by_change.get(change, set())
         found = [self.series[k] for k in keys]
-        return [o for o in found if o.sender == new.sender and o.key != new.key and
+        return [o for o in found if o.who in whose and o.key != new.key and
                 (o.date < new.date or (o.date == new.date and o.version < new.version))]
+
+    def _by_content(self, who: str, new: SeriesInfo, lines: list[int], paths: frozenset[str]) -> set[int]:
+        keys: set[int] = set()
+        by_line = self.by_line.get(who, {})
+        for h in lines:
+            posting = by_line.get(h)
+            if posting and len(posting) <= self.COMMON:
+                keys |= posting
+        named: set[int] = set()
+        by_path = self.by_path.get(who, {})
+        for path in paths:
+            posting = by_path.get(path)
+            if posting and len(posting) <= self.COMMON:
+                named |= posting
+        keys |= {k for k in named - keys if name_similarity(self.series[k].name, new.name) >= 0.6}
+        return keys
 
     def add(self, s: SeriesInfo, lines: list[int], paths: frozenset[str]) -> None:
         self.series[s.key] = s
-        by_line, by_path, key = self.by_line[s.sender], self.by_path[s.sender], s.key
+        by_line, by_path, key = self.by_line[s.who], self.by_path[s.who], s.key
         for h in lines:
             by_line[h].add(key)
         for path in paths:
@@ -233,6 +312,16 @@ class _Index:
             self.by_msgid[msgid] = s.key
         for change in s.change_ids:
             self.by_change[change].add(s.key)
+
+
+def _rank(old: SeriesInfo, new: SeriesInfo, score: float) -> tuple:
+    """Which links are made first: to the very next version number, then
+    to a lower one, then to the same (a resend); within each, explicit
+    evidence first ("Link to v1:" in a v20 names v1, not its previous),
+    then the score, then the nearest earlier series (a repost of v1 is
+    followed by v2, not the first v1)."""
+    fits = 2 if _next_version(old, new) else 1 if old.version < new.version else 0
+    return (fits, score >= 0.95, round(score, 2), old.date)
 
 
 def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> Lineage:
@@ -246,23 +335,25 @@ def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> 
     samples = _patch_samples(everyone)
     index = _Index()
     result = Lineage()
-    has_next: set[int] = set()
+    scored = []
     for new in ordered:
         lines = _sample(new, samples)
         paths = frozenset().union(*(p.paths for p in new.patches))
-        best = None
         for old in index.candidates(new, lines, paths):
-            if old.key in has_next:
-                continue
             score, why, links = score_series(old, new)
-            if score >= SERIES_THRESHOLD and (best is None or (score, old.date) > (best[0], best[1].date)):
-                best = (score, old, why, links)
-        if best is not None:
-            score, old, why, links = best
-            has_next.add(old.key)
-            result.series.append(Link(old.key, new.key, "version", round(score, 3), why))
-            result.patches.extend(links)
+            if score >= SERIES_THRESHOLD:
+                scored.append((_rank(old, new, score), old.key, new.key, score, why, links))
         index.add(new, lines, paths)
+    scored.sort(key=lambda item: item[:3], reverse=True)
+    has_next: set[int] = set()
+    has_previous: set[int] = set()
+    for _, older, newer, score, why, links in scored:
+        if older in has_next or newer in has_previous:
+            continue
+        has_next.add(older)
+        has_previous.add(newer)
+        result.series.append(Link(older, newer, "version", round(score, 3), why))
+        result.patches.extend(links)
     own = {s.key for s in series}
     for link, pair in _related(everyone, result, samples):
         if link.older in own or link.newer in own:
@@ -292,7 +383,7 @@ def _related(ordered: list[SeriesInfo], found: Lineage, sample: dict[str, list[i
         needed = min(_MIN_SHARED, sampled)
         for i in sorted(i for i, shared in near.items() if shared >= needed):
             old = ordered[i]
-            if old.sender == new.sender or (old.key, new.key) in linked:
+            if old.who == new.who or (old.key, new.key) in linked:
                 continue
             best, a, b = max(((overlap(a, b).newer_in_older, a.msgid, b.msgid)
                               for a in old.patches for b in new.patches), default=(0.0, "", ""))
