@@ -110,8 +110,8 @@ def test_list_footer_is_dropped():
     ("No need to resend, I fixed it up while applying.", [("changes-requested", True)]),
     ("Please ignore this patch, I sent it by mistake.", [("withdrawn", False)]),
     ("Self-NAK, this is broken.", [("withdrawn", False)]),
-    ("I'll send a v2 shortly.", [("withdrawn", False)]),
-    ("Please ignore my previous comment.", []),
+    ("I'll send a v2 shortly.", []),                  # a promise, not a withdrawal (RULES.md)
+    ("Please ignore my previous comment.", [("changes-requested", True)]),
     ("I've dropped it from my tree.", [("applied", True)]),
     ("In v2 you changed the order.", []),
     ("> Applied, thanks.\n\nThanks for picking this one.", []),

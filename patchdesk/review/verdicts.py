@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import asks as _asks
 from .quotes import QuotedLine, Reply, split_reply
 
 KINDS = ("nak", "applied", "changes-requested", "withdrawn")
@@ -48,12 +49,14 @@ def _rx(pattern: str) -> re.Pattern:
 # ---- cheap triggers: stems every pattern of the kind needs; their union
 # screens paragraphs and sentences first ---------------------------------
 _TRIGGERS = {
-    "nak": _rx(r"na[ck]|reject|won't|will not|can't|cannot|not going"),
+    "nak": _rx(r"na[ck]|reject|won't|will not|'ll not|can't|cannot|not going|fundamentally|from stable|from dt|"
+               r"difference|want th|wrong approach|suitable|not the (?:correct|right|proper)"),
     "applied": _rx(r"appl|queue|pick|push|merg|taken|took|committed|revert|dropped|backed|now in"),
     "changes-requested": _rx(r"sen[dt]|spin|submit|post|roll|rebase|v\d|version|split|squash|fold"),
     "withdrawn": _rx(r"ignore|ingore|disregard|drop|discard|appl|merg|na[ck]|sen[dt]|post|submit|spin|v\d|version|"
                      r"revis|rework|next|supersed|replaced|obsoleted|withdraw|abandon"),
 }
+_TRIGGERS["changes-requested"] = _rx(_TRIGGERS["changes-requested"].pattern + "|" + _asks.TRIGGER.pattern)
 _ANY_TRIGGER = _rx("|".join(t.pattern for t in _TRIGGERS.values()))
 
 _NAK_WORD = r"(?<![/\w])(?:nack|nak)"
@@ -75,7 +78,7 @@ _NOT_TREE = (r"(?!\s+(?:on\s+(?:the\s+)?top|cleanly|fine|ok\b|locally|against|on
              r"(?:suggestion|comment|feedback|change|review|idea|remark)s?\b))")
 _APPLIED = [
     # "Applied, thanks", "Series applied", "Patches 1-3 applied", "Thanks, pushed.", "Merged the rest"
-    _rx(r"^" + _LEAD + r"(?:" + _SUBJECT + r")?" + _AUX + r"(?:now\s+|also\s+)?"
+    _rx(r"^" + _LEAD + r"(?:so\s+|and\s+)?(?:" + _SUBJECT + r")?" + _AUX + r"(?:now\s+|also\s+)?"
         r"(?:applied|queued(?:\s+up)?|pushed|merged|picked\s+up)\b(?!-)" + _NOT_TREE),
     # "I've applied", "I applied it to my tree", "we queued this", "I picked them up"
     _rx(r"\b(?:i|we)(?:'ve|\s+have|\s+had)?\s+(?:now\s+|just\s+|already\s+|also\s+|finally\s+)?"
@@ -84,7 +87,7 @@ _APPLIED = [
     # "..., so already merged the 3 patches", "Thanks for the review and pushed the patch set."
     _rx(r"(?:\band|\bso|,)\s+(?:i(?:'ve|\s+have)?\s+)?(?:now\s+|already\s+|also\s+)?(?:applied|pushed|merged|queued)"
         + _NOT_TREE + r"\s+"
-        r"(?:it|this|them|these|both|all|the\s+(?:\w+\s+)?(?:patch|series|set|patchset|patch\s+set|fix)\w*)\b"),
+        r"(?:it|this|them|these|both|all|the\s+(?:\w+\s+)?(?:patch|series|set|patchset|patch\s+set|fix|pair)\w*)\b"),
     # "Applied to gpio/for-next", "queued for v6.2", "merged into my tree" (linux-next is not anyone's own tree)
     _rx(r"\b" + _ACT + r"\s+(?:\w+\s+){0,3}?(?:to|into|in|on|for)\s+"
         r"(?!linux-next)(?:my|the|our|\S*(?:next|fixes|devel|master|main|linus)\S*|v?\d|\S+/\S+)"),
@@ -128,9 +131,20 @@ _NAK = [
     # a NAK closing the sentence: "Empty commit message, NACK.", "... => NACK", "Until you fix X, NACK."
     _rx(r"(?:[,;:]|=>|->)\s*" + _NAK_WORD + r"[.!]*$"),
     _rx(r"^until\b[^.!?]{0,160}[,\s]" + _NAK_WORD + r"[.!]*$"),
-    # "I won't take this", "I will not apply it"
-    _rx(r"\b(?:i|we)\s+(?:won't|will\s+not|can't|cannot|am\s+not\s+going\s+to|'m\s+not\s+going\s+to)\s+"
-        r"(?:take|apply|accept|merge|pick\s+up)\s+(?:this|it|these|that|the\s+(?:patch|series))\b"
+    # rejections without the word: "this is fundamentally broken", "Please drop this patch from stable",
+    # "your patch won't make a single difference", "we don't want this", "not suitable for DT"
+    _rx(r"\b(?:is|are|looks|seems)\s+fundamentally\s+(?:broken|wrong|flawed|misguided)\b|"
+        r"\bplease\s+drop\s+(?:this|the|it)\s+(?:\w+\s+)?from\s+(?:stable|dt|the\s+stable)|"
+        r"\b(?:won't|will\s+not|doesn't|does\s+not)\s+make\s+(?:a\s+single|any)\s+(?:\w+\s+)?difference|"
+        r"\b(?:we|i)\s+(?:don't|do\s+not)\s+want\s+(?:this|that|it|these)\b(?!\s+to\b)|"
+        r"\b(?:this|it|that)\s+is\s+(?:the\s+)?wrong\s+approach|"
+        r"\b(?:this|it|that)\s+is\s+not\s+the\s+(?:correct|right|proper)\s+(?:fix|approach|solution|way)\b|"
+        r"\b(?:not|isn't|is\s+not)\s+suitable\s+for\s+(?:dt|devicetree|trivial-devices|upstream|mainline|the\s+kernel)"),
+    # "I won't take this", "I will not apply it", "I'll not apply your patch"
+    _rx(r"\b(?:i|we)(?:\s+won't|\s+will\s+not|'ll\s+not|\s+can't|\s+cannot|\s+am\s+not\s+going\s+to|"
+        r"'m\s+not\s+going\s+to)\s+"
+        r"(?:take|apply|accept|merge|pick\s+up)\s+(?:this|it|these|that|your\s+(?:patch|series|change)|"
+        r"the\s+(?:patch|series))\b"
         r"(?!.*\b(?:until|unless|without|before|as\s+long|if)\b)"),
 ]
 _NOT_NAK = [
@@ -176,6 +190,9 @@ _CHANGE_CONDITION = _rx(r"\b(?:if|when|whenever|once|in\s+case|unless|whether|ne
 _CHANGE_OFFER = _rx(r"\b(?:i|me|we|us)\b(?:'\w+)?(?:\s+\w+){0,2}\s*$")
 
 # ---- withdrawn (counts only when the patch's author says it) --------------
+# A promise of a next version ("I'll send v2", "will fix in v5") is not a
+# withdrawal (RULES.md, second edition): the patch is being reworked, its
+# review goes on.  A replacement already sent, or a patch given up, is.
 _WILL = r"(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|\s+plan\s+to|\s+am|'m)(?:\s+be)?"
 _RESEND = (r"(?:re-?send|re-?spin|re-?submit|re-?post|revise\s+(?:this|the)|rework\s+(?:this|the)|"
            r"(?:send|post|submit|spin|prepare)\s+(?:out\s+)?(?:a\s+|an\s+|the\s+)?(?:patch\s+)?(?:v\d+|new\s+(?:version|revision|patch|series|spin)|"
@@ -187,18 +204,18 @@ _WITHDRAWN = [
         r"(?!\s+(?:the\s+|my\s+)?(?:previous\s+|last\s+|earlier\s+|above\s+|other\s+)?"
         r"(?:comment|remark|mail|e-?mail|reply|message|question|noise|part|bit|note|response|point|suggestion)s?\b)"),
     _rx(r"\bself[- ]?" + _NAK_WORD),
-    # "I'll send a v2", "I will apply them and resend", "Will send next version once ...", "I will be re-sending"
-    _rx(r"(?:^(?:(?:ok(?:ay)?|sure|thanks|yes|so|and)[,!.]?\s+){0,2}(?:will|'ll)\s+|\b(?:i|we)" + _WILL + r"\s+)"
-        r"(?:\w+\s+){0,4}?" + _RESEND),
-    # "I've sent a v3", "I have resubmitted the patch"
-    _rx(r"\b(?:i|we)(?:'ve|\s+have|\s+just)?\s+(?:just\s+)?(?:(?:sent|posted|submitted)\s+(?:out\s+)?(?:a\s+|an\s+)?"
-        r"(?:v\d+|new\s+version|updated\s+version|next\s+version)|re-?submit(?:ted)?|re-?posted)\b"),
-    # "will fix in v5", "I will include it in the next version", "Has to be addressed in v5", "when I send v2"
-    _rx(r"(?:\bwill|'ll|\bshall|\bgoing\s+to|\bhas\s+to\s+be|\bhave\s+to\s+be)\b[^.!?]{0,100}?\b(?:in|for|with)\s+" + _NEXT),
-    _rx(r"\bwhen\s+i\s+(?:re-?send|send|post)\s+(?:out\s+)?" + _NEXT),
-    # "Sending v2 shortly.", "v2 posted: <link>", "I withdraw this patch"
-    _rx(r"^(?:(?:ok(?:ay)?|sure|thanks|yes|so)[,!.]?\s+){0,2}(?:re-?sending|sending|posting|preparing)\s+(?:out\s+)?"
-        r"(?:a\s+|an\s+|the\s+)?(?:" + _VN + r"|new\s+version|updated\s+version|next\s+version)"),
+    # "I've sent a v3", "I have resubmitted the patch", "I just submitted the RFC v3"
+    _rx(r"\b(?:i|we)(?:'ve|\s+have|\s+just)?\s+(?:just\s+)?(?:(?:sent|posted|submitted)\s+(?:out\s+)?(?:a\s+|an\s+|the\s+)?"
+        r"(?:rfc\s+)?(?:v\d+|new\s+version|updated\s+version|next\s+version)|re-?submit(?:ted)?|re-?posted)\b"),
+    # "v2 of this patch series was sent here", "the new version has been posted"
+    _rx(r"\b(?:" + _VN + r"|new\s+version|next\s+version|updated\s+version)\s+(?:of\s+(?:this|the|my)\s+(?:\w+\s+){0,2})?"
+        r"(?:is|was|has\s+been|got)\s+(?:now\s+)?(?:sent|posted|out|submitted)\b"),
+    # "this patch can be dropped", "we can drop patches 3 + 5 with this change", "this got botched"
+    # (the "can" stays out of the match: it is not an offer here)
+    _rx(r"\b(?:this|the|current|that)\s+(?:current\s+)?(?:patch|series|one|change)(?=\s+(?:can|could|should)\s+"
+        r"(?:now\s+)?be\s+dropped\b)|\bwe(?=\s+can\s+drop\s+(?:patch(?:es)?\s+\d|this|it|these))|"
+        r"\b(?:this|it)\s+got\s+botched\b"),
+    # "v2 posted: <link>", "I withdraw this patch"
     _rx(r"^(?:the\s+)?(?:" + _VN + r"|new\s+version)\s+(?:is\s+|has\s+been\s+)?(?:sent|posted|out|submitted)\b"),
     _rx(r"\b(?:withdraw|withdrawing|abandon|abandoning|dropping)\s+(?:this|the|my)\s+(?:\w+\s+)?"
         r"(?:patch|series|set|patchset|submission)"),
@@ -316,9 +333,20 @@ def _nak(s: str) -> list[bool]:
 
 def _changes(s: str) -> list[bool]:
     """A request for a new version, not an instruction for one that may
-    come ("when you resend") nor the author's own offer ("shall I resend")."""
+    come ("when you resend") nor the author's own offer ("shall I resend");
+    else a change asked in ordinary words (``asks``)."""
     if any(p.search(s) for p in _NOT_CHANGES):
         return [True]
+    said = _resend(s)
+    return said if said else _asks.asks(s)
+
+
+def _explicit_change(s: str) -> bool:
+    """A resend asked or waived in so many words (not ``asks``' reading)."""
+    return any(p.search(s) for p in _NOT_CHANGES) or bool(_resend(s))
+
+
+def _resend(s: str) -> list[bool]:
     for p in _CHANGES:
         m = p.search(s)
         if not m:
@@ -352,13 +380,29 @@ _READERS = tuple((kind, _TRIGGERS[kind], read) for kind, read in
                  (("nak", _nak), ("applied", _applied), ("changes-requested", _changes), ("withdrawn", _withdrawn)))
 
 
+#: a build robot's report: its boilerplate ("If you fix the issue ... kindly
+#: add following tags") and build logs are not a reviewer's request
+_ROBOT = re.compile(r"auto build test|kernel test robot|If you fix the issue in a separate patch", re.I)
+
+
 def find_verdicts(reply: Reply | str) -> list[Verdict]:
     """Every verdict in the author's own text, in reading order, at most
-    one per kind, sign and sentence."""
+    one per kind, sign and sentence.
+
+    Change requests in ordinary words (``asks``) give way within one reply:
+    to a retraction ("no need to resend, I fixed it"), to an applied or a
+    NAK statement (the maintainer who applies "with the default lines
+    moved" or rejects "a fundamentally broken" approach asks nothing more),
+    to the author's own withdrawal ("Self-NAK, this is broken"), and to a
+    build robot's report.
+    """
     if isinstance(reply, str):
         reply = split_reply(reply)
     out: list[Verdict] = []
+    asked: list[Verdict] = []
+    robot = False
     for paragraph in reply.paragraphs():
+        robot = robot or bool(_ROBOT.search(paragraph.text))
         if not _ANY_TRIGGER.search(paragraph.text.lower()):
             continue
         for sentence in _sentences(paragraph.text):
@@ -366,6 +410,14 @@ def find_verdicts(reply: Reply | str) -> list[Verdict]:
             if not _ANY_TRIGGER.search(low):
                 continue
             for kind, trigger, read in _READERS:
-                if trigger.search(low):
-                    out.extend(Verdict(kind, negated, sentence, paragraph.about) for negated in read(low))
-    return out
+                if not trigger.search(low):
+                    continue
+                found = read(low)
+                if kind == "changes-requested" and found and not _explicit_change(low):
+                    asked.extend(Verdict(kind, negated, sentence, paragraph.about) for negated in found)
+                else:
+                    out.extend(Verdict(kind, negated, sentence, paragraph.about) for negated in found)
+    decided = {(v.kind, v.negated) for v in out} | {(v.kind, v.negated) for v in asked if v.negated}
+    if robot or decided & {("applied", False), ("nak", False), ("changes-requested", True), ("withdrawn", False)}:
+        asked = [v for v in asked if v.negated]
+    return out + asked
