@@ -1,6 +1,16 @@
 """Prose-verdict precision and recall on real, hand-labelled replies.
 
-    python bench/verdicts.py [--set tests/data/verdicts/passages.jsonl] [--show-errors]
+    python bench/verdicts.py [--set FILE ...] [--show-errors]
+
+With no ``--set``: the first set (``tests/data/verdicts/passages.jsonl``,
+labelled under the rules' first edition), the same replies labelled again
+under the second edition (``passages-second-edition.jsonl``), and each list
+labelled under the second edition (``tests/data/verdicts/lists/*.jsonl``,
+see ``RULES.md``), each reported on its own, then the second-edition lists
+together.  Beside
+patchdesk, a keyword baseline on the same replies: a verdict word in the
+author's own (not ``>``) lines (applied/queued/picked up/merged; NAK/NACK;
+please/resend/respin/should/need to/must; ignore/withdraw/superseded).
 
 Each passage's whole body goes through the quote splitter and the verdict
 reader, as at ingest.  A predicted (kind, negated) counts as right when the
@@ -16,6 +26,7 @@ in the same process (the cheapest possible reader).
 from __future__ import annotations
 
 import argparse
+import re
 import json
 import sys
 import time
@@ -30,11 +41,29 @@ from patchdesk.review.verdicts import KINDS, find_verdicts  # noqa: E402
 DEFAULT = Path(__file__).resolve().parent.parent / "tests" / "data" / "verdicts" / "passages.jsonl"
 
 
+def _who_may(passage: dict, found: set[tuple[str, bool]]) -> set[tuple[str, bool]]:
+    """As the state machine reads them: withdrawn only from the patch's
+    author, a change request or a NAK only from someone else."""
+    author = bool(passage.get("from_is_patch_author"))
+    return {f for f in found if (f[0] != "withdrawn" or author)
+            and (f[0] not in ("changes-requested", "nak") or not author)}
+
+
 def predict(passage: dict) -> set[tuple[str, bool]]:
-    found = {(v.kind, v.negated) for v in find_verdicts(passage["body"])}
-    if not passage.get("from_is_patch_author"):
-        found = {f for f in found if f[0] != "withdrawn"}
-    return found
+    return _who_may(passage, {(v.kind, v.negated) for v in find_verdicts(passage["body"])})
+
+
+_KEYWORDS = {
+    "applied": re.compile(r"\b(?:applied|queued|picked up|merged)\b", re.I),
+    "nak": re.compile(r"\bna?ck(?:ed)?\b", re.I),
+    "changes-requested": re.compile(r"\b(?:please|re-?send|re-?spin|should|need to|must)\b", re.I),
+    "withdrawn": re.compile(r"\b(?:ignore|withdraw\w*|superseded)\b", re.I),
+}
+
+
+def keyword_baseline(passage: dict) -> set[tuple[str, bool]]:
+    own = _baseline(passage["body"])
+    return _who_may(passage, {(kind, False) for kind, rx in _KEYWORDS.items() if rx.search(own)})
 
 
 def truth(passage: dict) -> set[tuple[str, bool]]:
@@ -45,11 +74,11 @@ def held_out(passage: dict) -> bool:
     return zlib.crc32(passage["id"].encode()) % 2 == 1
 
 
-def score(passages: list[dict]) -> dict:
+def score(passages: list[dict], reader=None) -> dict:
     tp, fp, fn = Counter(), Counter(), Counter()
     errors = []
     for p in passages:
-        want, got = truth(p), predict(p)
+        want, got = truth(p), (reader or predict)(p)
         for key in got & want:
             tp[key] += 1
         for key in got - want:
@@ -83,23 +112,53 @@ def _baseline(body: str) -> str:
     return "\n".join(line for line in body.split("\n") if not line.startswith(">"))
 
 
+def _summary(name: str, result: dict, baseline: dict) -> str:
+    def pr(r, key=None):
+        keys = [key] if key else None
+        t = sum(v for k, v in r["tp"].items() if keys is None or k in keys)
+        f = sum(v for k, v in r["fp"].items() if keys is None or k in keys)
+        n = sum(v for k, v in r["fn"].items() if keys is None or k in keys)
+        return (t / (t + f) if t + f else float("nan"), t / (t + n) if t + n else float("nan"))
+    p, r = pr(result)
+    bp, br = pr(baseline)
+    _, cr = pr(result, ("changes-requested", False))
+    _, bcr = pr(baseline, ("changes-requested", False))
+    return (f"{name:<34}{p:>7.3f}{r:>7.3f}{cr:>9.3f}   |{bp:>7.3f}{br:>7.3f}{bcr:>9.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--set", type=Path, default=DEFAULT)
+    ap.add_argument("--set", type=Path, action="append")
     ap.add_argument("--show-errors", action="store_true")
     args = ap.parse_args()
-    passages = [json.loads(line) for line in args.set.read_text().splitlines() if line.strip()]
-    print(f"{len(passages)} labelled passages from {args.set}")
-    everything = score(passages)
-    report("all passages", everything)
-    report("held-out half (not used for tuning)", score([p for p in passages if held_out(p)]))
-    if args.show_errors:
-        for what, key, p in everything["errors"]:
-            print(f"\n--- {what} {key} {p['id']} from_is_author={p.get('from_is_patch_author')}")
-            for label in p["labels"]:
-                print(f"    label: {label['kind']} neg={label['negated']}: {label['evidence'][:160]!r}")
-            for v in find_verdicts(p["body"]):
-                print(f"    found: {v.kind} neg={v.negated}: {v.text[:160]!r}")
+    sets = args.set or [DEFAULT, DEFAULT.parent / "passages-second-edition.jsonl",
+                        *sorted((DEFAULT.parent / "lists").glob("*.jsonl"))]
+    loaded = {path: [json.loads(line) for line in path.read_text().splitlines() if line.strip()] for path in sets}
+    passages = [p for group in loaded.values() for p in group]
+    for path, group in loaded.items():
+        print(f"\n==== {path.name}: {len(group)} labelled passages")
+        everything = score(group)
+        report("all passages (patchdesk)", everything)
+        report("keyword baseline, same passages", score(group, keyword_baseline))
+        report("held-out half (patchdesk; id hashes odd, never read while tuning)",
+               score([p for p in group if held_out(p)]))
+        if args.show_errors:
+            for what, key, p in everything["errors"]:
+                print(f"\n--- {what} {key} {p['id']} from_is_author={p.get('from_is_patch_author')}")
+                for label in p["labels"]:
+                    print(f"    label: {label['kind']} neg={label['negated']}: {label['evidence'][:160]!r}")
+                for v in find_verdicts(p["body"]):
+                    print(f"    found: {v.kind} neg={v.negated}: {v.text[:160]!r}")
+    second = [p for path, group in loaded.items() if path.parent.name == "lists" for p in group]
+    print(f"\n{'summary':<34}{'P':>7}{'R':>7}{'R(cr)':>9}   |{'kw P':>7}{'kw R':>7}{'kw R(cr)':>9}")
+    for path, group in loaded.items():
+        print(_summary(path.stem, score(group), score(group, keyword_baseline)))
+        odd = [p for p in group if held_out(p)]
+        print(_summary(f"  {path.stem} held-out half", score(odd), score(odd, keyword_baseline)))
+    if second:
+        print(_summary("second-edition lists together", score(second), score(second, keyword_baseline)))
+        odd = [p for p in second if held_out(p)]
+        print(_summary("  together, held-out half", score(odd), score(odd, keyword_baseline)))
     rounds = 5
     start = time.perf_counter()
     for _ in range(rounds):
