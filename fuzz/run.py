@@ -4,8 +4,8 @@
     python fuzz/run.py diff --seconds 60 --corpus /var/tmp/pd-fuzz/diff
 
 Targets: mail, subject, diff, quotes (see fuzz/checks.py for the contract
-each one checks).  The seed corpus is cut from ``../shared/corpus`` into a
-temporary directory (nothing is written under ``../shared``); with
+each one checks).  The seed corpus is cut from ``tests/data/corpus`` into a
+temporary directory (nothing is written under ``tests/data``); with
 ``--corpus DIR`` the inputs the fuzzer finds interesting are kept in DIR
 and a later run starts from them.  Crashing, hanging (``--timeout``
 seconds for one input) and out-of-memory inputs are saved in

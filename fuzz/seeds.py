@@ -1,4 +1,4 @@
-"""Seed inputs for each fuzz target, cut out of ``../shared/corpus``.
+"""Seed inputs for each fuzz target, cut out of ``tests/data/corpus`` (vendored from ``../shared/corpus``).
 
 The shared corpus is read-only and shared between checkouts: seeds are
 only ever *read* from it (``run.py`` copies them into a temp directory).
@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = ROOT / "tests" / "data" / "corpus"
 
 _MBOX_FROM = re.compile(rb"^From [^\n]*\n", re.M)
 _SUBJECT = re.compile(rb"^Subject:[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.M | re.I)

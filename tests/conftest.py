@@ -20,9 +20,9 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CORPUS = SHARED / "corpus"
 DATA = Path(__file__).parent / "data"
+#: real mail corpora, vendored from ../shared/corpus (see data/CORPUS.md)
+CORPUS = DATA / "corpus"
 PG_URL = os.environ.get("PATCHDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -1,4 +1,4 @@
-"""Property-based fuzzing of the parsers (Hypothesis), seeded with ../shared/corpus.
+"""Property-based fuzzing of the parsers (Hypothesis), seeded with tests/data/corpus.
 
 Everything patchdesk parses comes from strangers, so each parser has a
 contract that must hold for *any* input (see fuzz/checks.py, shared with
@@ -38,7 +38,7 @@ from patchdesk.parse.diff import find_diff  # noqa: E402
 from patchdesk.parse.patchid import patch_id  # noqa: E402
 from patchdesk.review.quotes import split_reply  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 assert CORPUS == seeds.CORPUS
 
 _SEEDS = {t: seeds.seeds(t) for t in checks.TARGETS}

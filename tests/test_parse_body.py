@@ -69,7 +69,7 @@ def test_8bit_utf8_headers():
 
 
 def test_every_corpus_file_parses_or_gets_a_reason():
-    """No file under ../shared/corpus crashes the parser."""
+    """No file under tests/data/corpus crashes the parser."""
     read = 0
     for source in discover(CORPUS):
         for mail in source.messages({}):

@@ -1,7 +1,7 @@
 """Patchwork's own parser and series corpus, compared with check.py.
 
 Every file is run through the in-memory pipeline and written in the
-candidate format of ../shared/corpus/patchwork/check.py, which must pass.
+candidate format of tests/data/corpus/patchwork/check.py, which must pass.
 Where patchdesk deliberately differs from Patchwork, the file is listed in
 DIFFERENCES with the reason (also in docs/series.md).
 """
