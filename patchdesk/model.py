@@ -7,6 +7,8 @@ can be tested and re-run on its own: raw bytes in, plain values out.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -82,3 +84,17 @@ class Unreadable(Exception):
 
     The message text is the quarantine reason shown to the user.
     """
+
+
+_CLAIMANT_SUFFIX = re.compile(r"~[0-9a-f]{12}$")
+
+
+def claimant_id(claimed: str, raw_hash: str) -> str:
+    """The name a later, different message claiming the Message-ID
+    ``claimed`` is stored under (``pipeline.claims``)."""
+    return f"{claimed}~{raw_hash[:12]}"
+
+
+def claimed_id(msgid: str) -> str:
+    """The Message-ID a stored message claims (its header's)."""
+    return _CLAIMANT_SUFFIX.sub("", msgid)
