@@ -42,6 +42,7 @@ from ..store.retry import transaction
 from ..store.review import insert_notes, refresh_review
 from ..store.trees import matcher
 from ..store.threads import mark_roots, thread_input, update_threads
+from .claims import rename_claimants
 from .prepare import Prepared, Preparer, default_jobs
 
 BATCH_MESSAGES = 2000
@@ -130,12 +131,15 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
         seen_fp.add(fingerprint)
         rows.append({**item.row, "source_id": source_id, "ingested_at": stamp})
         if item.submission is not None:
-            submissions[item.digest] = item.submission
+            submissions[item.digest] = dict(item.submission)
         if item.note is not None:
             notes[item.digest] = (item.row["msgid"], item.note)
 
-    msgids = Counter(row["msgid"] for row in rows)
-    clashing = store.existing_msgids(conn, msgids) | {m for m, n in msgids.items() if n > 1}
+    clashing = rename_claimants(rows, store.existing_msgids(conn, {row["msgid"] for row in rows}))
+    named = {row["raw_hash"]: row["msgid"] for row in rows}
+    for digest, sub in submissions.items():
+        sub["msgid"] = named.get(digest, sub["msgid"])
+    notes = {digest: (named.get(digest, msgid), note) for digest, (msgid, note) in notes.items()}
     ids = store.insert_messages(conn, rows)
     if len(ids) < len(rows):  # PostgreSQL: a concurrent writer stored these (or the same posts) first
         lost = [row for row in rows if row["raw_hash"] not in ids]
@@ -147,7 +151,7 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
                               if digest in ids])
     insert_notes(conn, [{"message_id": ids[digest], "msgid": msgid, "note": note}
                         for digest, (msgid, note) in notes.items() if digest in ids])
-    summary.conflicts += sum(1 for row in rows if row["msgid"] in clashing)
+    summary.conflicts += sum(1 for row in rows if row["msgid"] in clashing or row.get("msgid_conflict"))
     store.flag_conflicts(conn, clashing)
     if batch.deleted:
         store.mark_deleted(conn, batch.deleted)

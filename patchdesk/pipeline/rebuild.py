@@ -13,12 +13,13 @@ from __future__ import annotations
 from sqlalchemy import Engine, bindparam, delete, select, update
 
 from ..model import RawMail
-from ..store.messages import decompress, ids_by_fingerprint
+from ..store.messages import decompress, flag_conflicts, ids_by_fingerprint
 from ..store.review import insert_notes, review_everything
 from ..store.schema import (DirtyRoot, DirtySender, Message, SenderName, PatchLink, PatchReview, ReviewNote, Series,
                             SeriesLink, StateEvent, Submission, SubmissionPath)
 from ..store.series import all_senders, insert_submissions, mark_dirty, refresh_dirty
 from ..store.threads import rebuild_threads
+from .claims import rename_claimants
 from .prepare import parse_or_reason, parsed_fields, review_note, submission_fields
 
 _CHUNK = 2000
@@ -69,9 +70,11 @@ def rebuild(engine: Engine) -> dict[str, int]:
     _clear_derived(engine)
     done = submissions = 0
     last_id = 0
+    claimed: set[str] = set()    # Message-IDs given out so far, in storage order
+    clashing: set[str] = set()
     while True:
         with engine.begin() as conn:
-            rows = conn.execute(select(Message.id, Message.raw, Message.format, Message.flags)
+            rows = conn.execute(select(Message.id, Message.raw, Message.format, Message.flags, Message.raw_hash)
                                 .where(Message.id > last_id).order_by(Message.id).limit(_CHUNK)).all()
             if not rows:
                 break
@@ -79,12 +82,17 @@ def rebuild(engine: Engine) -> dict[str, int]:
             subs, notes, updates = [], [], []
             for row in rows:
                 values, sub, note = _derived(decompress(row.raw), row.format, row.flags)
+                if "msgid" in values:  # as at ingest: a later claimant of a Message-ID gets its own name
+                    values["raw_hash"] = row.raw_hash
+                    values["msgid_conflict"] = False
+                    clashing |= rename_claimants([values], claimed)
+                    del values["raw_hash"]
                 if note is not None:
                     notes.append({"message_id": row.id, "msgid": values["msgid"], "note": note})
                 values["_id"] = row.id
                 updates.append(values)
                 if sub is not None:
-                    subs.append({**sub, "message_id": row.id})
+                    subs.append({**sub, "msgid": values["msgid"], "message_id": row.id})
             _unique_fingerprints(conn, updates)
             for values in updates:
                 by_keys.setdefault(tuple(sorted(values)), []).append(values)
@@ -98,6 +106,7 @@ def rebuild(engine: Engine) -> dict[str, int]:
             last_id = rows[-1].id
             done += len(rows)
     with engine.begin() as conn:
+        flag_conflicts(conn, clashing)
         nodes = rebuild_threads(conn)
     with engine.begin() as conn:
         mark_dirty(conn, all_senders(conn))
