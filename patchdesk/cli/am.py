@@ -34,6 +34,21 @@ def _latest(conn, series_id: int) -> dict:
     return detail
 
 
+def _refuse_contested(patches: list[dict], trusted: set[str]) -> None:
+    """Stop unless every member claimed by another message too is trusted."""
+    members = {p["msgid"] for p in patches}
+    for msgid in sorted(trusted - members):
+        error(f"--trust {msgid}: not a member of this series")
+        raise typer.Exit(1)
+    contested = [p for p in patches if p.get("claimants") and p["msgid"] not in trusted]
+    for p in contested:
+        others = "; ".join(f"{c['author']} <{c['author_email']}> as <{c['msgid']}>" for c in p["claimants"])
+        error(f"patch {p['number']} <{p['msgid']}> from {p['author']} <{p['author_email']}>: its Message-ID is "
+              f"claimed by another message too ({others}); check it, then pass --trust {p['msgid']}")
+    if contested:
+        raise typer.Exit(1)
+
+
 def _apply(repo: Path, branch: str, name: str, text: str) -> tuple[bool, str]:
     """``git am`` in a private worktree (always removed, no hooks run); the
     new branch is made only when every patch applied, so a failed or
@@ -64,11 +79,20 @@ def am_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar=
                apply: Annotated[str | None, typer.Option("--apply", metavar="TREE",
                                                          help="Apply it on a new branch of this tree.")] = None,
                link_base: Annotated[str, typer.Option("--link-base", help="Add Link: BASE/<msgid> "
-                                                                           "('' for none).")] = "https://lore.kernel.org/r") -> None:
-    """The latest version of a series as an mbox for `git am`, trailers added."""
+                                                                           "('' for none).")] = "https://lore.kernel.org/r",
+               trust: Annotated[list[str] | None, typer.Option(
+                   "--trust", metavar="MSGID", help="Use this member although another message claims its "
+                                                    "Message-ID (its stored name, as `show` prints it).")] = None) -> None:
+    """The latest version of a series as an mbox for `git am`, trailers added.
+
+    A member whose Message-ID another stored message also claims is refused
+    until ``--trust`` names it: a reused Message-ID is how a stranger's diff
+    would get into a maintainer's tree."""
     with ctx.obj.engine.connect() as conn:
         detail = _latest(conn, _resolve(conn, ident))
         patches = detail["patch_details"]
+    _refuse_contested(patches, set(trust or ()))
+    with ctx.obj.engine.connect() as conn:
         raws = raw_of(conn, [p["msgid"] for p in patches])
         tree = conn.execute(select(Tree).where(Tree.name == apply)).first() if apply else None
     if apply and tree is None:

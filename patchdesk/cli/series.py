@@ -82,6 +82,11 @@ def _show_patch(p: dict) -> None:
         _line(f"       why: {p['state_reason']}")
     for older in p["supersedes"]:
         _line(f"       replaces <{older}>")
+    if p.get("claimants"):
+        _line(f"       stored as <{p['msgid']}>, from {p['author']} <{p['author_email']}>, {short_date(p['date'])}")
+    for c in p.get("claimants", []):
+        _line(f"       Message-ID also claimed by {c['author']} <{c['author_email']}>, {short_date(c['date'])}, "
+              f"stored as <{c['msgid']}>")
     for t in p["trailers"]:
         where = {"patch": "in the patch", "carried": f"carried from <{t.get('carried_from')}>"}.get(
             t["source"], f"<{t['msgid']}>")

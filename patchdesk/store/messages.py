@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 import zstandard
 from sqlalchemy import Connection, DateTime, func, select, update
 
+from ..model import claimed_id
 from .schema import MailingList, Message, MessageList, Quarantine, Source
 
 _CHUNK = 2000
@@ -269,4 +270,18 @@ def raw_of(conn: Connection, msgids: Iterable[str]) -> dict[str, tuple[bytes, st
     out: dict[str, tuple[bytes, str]] = {}
     for msgid, raw, fmt in lookup(conn, Message.msgid, msgids, Message.raw, Message.format):
         out.setdefault(msgid, (decompress(raw), fmt))
+    return out
+
+
+def claimants(conn: Connection, msgids: Iterable[str]) -> dict[str, list[dict]]:
+    """For each stored message, the *other* stored messages claiming the
+    same Message-ID (``pipeline.claims``): name, sender, date."""
+    out: dict[str, list[dict]] = {}
+    for msgid in dict.fromkeys(msgids):
+        claimed = claimed_id(msgid)
+        rows = conn.execute(select(Message.msgid, Message.from_name, Message.from_addr, Message.date)
+                            .where((Message.msgid == claimed) | Message.msgid.startswith(claimed + "~", autoescape=True))
+                            .order_by(Message.id)).all()
+        out[msgid] = [{"msgid": r.msgid, "author": r.from_name, "author_email": r.from_addr, "date": r.date}
+                      for r in rows if r.msgid != msgid]
     return out

@@ -16,7 +16,7 @@ from ..model import RawMail
 from ..parse import parse
 from ..parse.patch import split_patch
 from .checks import checks_of
-from .messages import chunks, raw_of
+from .messages import chunks, claimants, raw_of
 from .overlaps import overlaps_of
 from .trees import applied_rows
 from .schema import Message, PatchLink, PatchReview, Series, SeriesLink, StateEvent, StateOverride, Submission
@@ -73,7 +73,7 @@ def _series_rows(conn: Connection, where=None):
 def _members(conn: Connection, series_ids: list[int] | None = None) -> dict[int, list]:
     query = (select(Submission.series_id, Submission.msgid, Submission.number, Submission.kind,
                     Submission.state, Message.subject, Message.from_name, Message.from_addr,
-                    Message.date)
+                    Message.date, Message.msgid_conflict)
              .join(Message, Message.id == Submission.message_id)
              .where(Submission.series_id.is_not(None), Submission.kind.in_(PATCH_KINDS))
              .order_by(Submission.number, Message.date))
@@ -167,6 +167,7 @@ def patch_dicts(conn: Connection, series_ids: list[int] | None = None) -> list[d
     before, after, related = _patch_links(conn, scoped)
     reviews = _reviews(conn, series_ids)
     carried = applied_rows(conn, list(reviews)) if reviews else {}
+    contested = claimants(conn, [p.msgid for rows in members.values() for p in rows if p.msgid_conflict])
     out = []
     for sid, rows in sorted(members.items()):
         for p in rows:
@@ -180,6 +181,8 @@ def patch_dicts(conn: Connection, series_ids: list[int] | None = None) -> list[d
                 "state_reason": review["events"][-1]["reason"] if review["events"] else "",
                 "events": review["events"], "continuity": review["continuity"],
                 "override": review.get("override"),
+                # other stored messages claiming this Message-ID (a reused id: see pipeline/claims.py)
+                "claimants": contested.get(p.msgid, []),
             })
     return out
 
