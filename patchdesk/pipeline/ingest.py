@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Engine
 
 from ..model import RawMail
 from ..parse import content_hash
-from ..sources import discover
+from ..sources import discover, store_files
 from ..store import messages as store
 from ..store.series import insert_submissions, mark_dirty, refresh_dirty
 from ..store.retry import transaction
@@ -225,6 +225,13 @@ def pump(engine: Engine, preparer: Preparer, source, cursor: dict, write: Writer
         yield commit(waiting)
 
 
+def own_files(engine: Engine) -> frozenset[Path]:
+    """The store's own files when it is an SQLite file (never ingested)."""
+    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return frozenset()
+    return store_files(Path(engine.url.database))
+
+
 def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
            kind: str = "auto", jobs: int | None = None, reread: bool = False,
            progress: Callable[[IngestSummary], None] | None = None,
@@ -239,8 +246,9 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
     summary = IngestSummary()
     started = time.perf_counter()
     plans = []
+    own = own_files(engine)
     for path in paths:
-        plans.append((path, discover(path, kind, skipped := [])))
+        plans.append((path, discover(path, kind, skipped := [], own)))
         summary.skipped_files.extend(str(p) for p in skipped)
     with engine.begin() as conn:
         list_id = store.ensure_list(conn, list_name) if list_name else None

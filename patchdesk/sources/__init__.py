@@ -27,6 +27,26 @@ class SourceError(Exception):
     """A path that cannot be read as any kind of source."""
 
 
+#: The files of an SQLite store: a store in the folder being ingested must
+#: not ingest itself (it would quarantine its own pages on every poll).
+STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def store_files(database: Path) -> frozenset[Path]:
+    """The store file and its companions, resolved."""
+    base = database.resolve()
+    return frozenset(base.with_name(base.name + suffix) for suffix in STORE_SUFFIXES)
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
 def _sniff_file(path: Path, variant: str):
     with open(path, "rb") as fh:
         head = fh.read(4096)
@@ -37,12 +57,18 @@ def _sniff_file(path: Path, variant: str):
     return FileSource(path, "eml")
 
 
-def discover(path: Path, kind: str = "auto", skipped: list[Path] | None = None) -> list:
-    """Return the sources found at ``path`` (a directory may hold many)."""
+def discover(path: Path, kind: str = "auto", skipped: list[Path] | None = None,
+             own: frozenset[Path] = frozenset()) -> list:
+    """Return the sources found at ``path`` (a directory may hold many).
+
+    ``own`` are the store's own files (``store_files``): given alone they
+    are refused, in a folder they are passed over like any SQLite file."""
     if kind not in KINDS:
         raise SourceError(f"unknown source kind {kind!r} (choose from {', '.join(KINDS)})")
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
+    if path.resolve() in own:
+        raise SourceError(f"{path}: this is the store itself")
     variant = "mboxo" if kind == "mboxo" else "mboxrd"
     if kind in ("mbox", "mboxo"):
         return [MboxSource(path, variant)]
@@ -66,13 +92,14 @@ def discover(path: Path, kind: str = "auto", skipped: list[Path] | None = None) 
             continue
         if found and child.name in ("cur", "new", "tmp"):
             continue
-        if child.is_file() and child.suffix.lower() in SKIPPED_SUFFIXES:
+        if child.is_file() and (child.suffix.lower() in SKIPPED_SUFFIXES or child.resolve() in own
+                                or _is_database(child)):
             if skipped is not None:
                 skipped.append(child)
             continue
         if child.is_dir() or child.is_file():
-            found.extend(discover(child, "auto", skipped))
+            found.extend(discover(child, "auto", skipped, own))
     return found
 
 
-__all__ = ["KINDS", "VARIANTS", "SourceError", "discover"]
+__all__ = ["KINDS", "VARIANTS", "SourceError", "discover", "store_files"]
