@@ -10,6 +10,8 @@ on first use and refreshed when series change; PostgreSQL ``to_tsvector``).
 
 from __future__ import annotations
 
+import re
+
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -132,9 +134,13 @@ def _fts_refresh(conn: Connection) -> None:
     conn.execute(text("INSERT INTO series_fts_state VALUES (:s)"), {"s": signature})
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _fts_query(query: str) -> str:
-    """User words as an FTS5 query of quoted prefix terms (no operators)."""
-    words = [w.replace('"', "") for w in query.split() if w.replace('"', "")]
+    """User words as an FTS5 query of quoted prefix terms (no operators;
+    control characters, which FTS5 refuses, are spaces)."""
+    words = [w.replace('"', "") for w in _CONTROL.sub(" ", query).split() if w.replace('"', "")]
     return " ".join(f'"{w}"*' for w in words[:10])
 
 
@@ -146,6 +152,7 @@ SEARCH_VECTOR = literal_column(
 
 def search(conn: Connection, query: str, limit: int = 500) -> list[int]:
     """Series ids whose name or submitter match ``query``, best first."""
+    query = _CONTROL.sub(" ", query)  # PostgreSQL refuses NUL in text too
     if not query.strip():
         return []
     if conn.dialect.name == "sqlite":

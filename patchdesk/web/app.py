@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DataError
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from ..store.db import open_engine
@@ -31,14 +32,18 @@ WRITES_AT_ONCE = 2
 SAFE = ("GET", "HEAD", "OPTIONS")
 
 
+def secured(response):
+    """The headers every answer carries, errors included."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
 class SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next):
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        return response
+        return secured(await call_next(request))
 
 
 class RequestGuard:
@@ -129,6 +134,17 @@ def create_app(db: str | None = None) -> FastAPI:
     @app.exception_handler(ValueError)
     async def bad_value(request: Request, exc: ValueError):  # noqa: ARG001
         return JSONResponse({"detail": str(exc)[:300]}, status_code=400)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception):  # noqa: ARG001
+        # an id past 2^63, "?days=999999999": nothing can match it
+        return JSONResponse({"detail": "a number in the request is out of range"}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception):  # noqa: ARG001
+        # Starlette answers this outside every middleware: add the headers here
+        return secured(JSONResponse({"detail": "internal error"}, status_code=500))
 
     from . import api, pages  # noqa: PLC0415 - routes need the app's state
     app.include_router(api.router)
