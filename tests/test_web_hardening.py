@@ -223,9 +223,9 @@ def _status(port: int, data: bytes, **kw) -> int:
     return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
 
 
-def _post_state(port: int, token: str, source: str) -> int:
+def _post_state(port: int, token: str, source: str, extra: bytes = b"") -> int:
     body = json.dumps({"state": "new", "why": "guess"}).encode()
-    return _status(port, b"POST /api/patches/p1@x/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    return _status(port, b"POST /api/patches/p1@x/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extra +
                          b"Content-Type: application/json\r\nAuthorization: Bearer " + token.encode()
                          + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body, source=source)
 
@@ -261,6 +261,21 @@ def test_token_guessing_is_refused_after_ten_failures(server):
     print(f"{sent} guesses in bursts of 30: {checked} checked (401), the rest refused (429)")
     assert checked <= 10 + WRITES_AT_ONCE - 1  # those already in progress when the tenth failed
     assert _post_state(port, "pd_wrong", "127.0.0.4") == 429
+
+
+@pytest.mark.slow
+def test_a_forwarded_address_does_not_reset_the_guess_limit(tmp_path):
+    """uvicorn believed X-Forwarded-For from 127.0.0.1: a new made-up address
+    per request escaped the limit (issue 17, item 4).  Without --proxy the
+    peer address is the client.  A server of its own: 127.0.0.1 ends blocked."""
+    mails = [make_mail("p1@x", "[PATCH] x: y", body=patch_body("x: y", "drivers/x.c", "int a;", "int b;"))]
+    (tmp_path / "m.mbox").write_bytes(mbox(mails))
+    db = tmp_path / "pd.db"
+    _cli(db, "ingest", str(tmp_path / "m.mbox"))
+    with served(db) as port:
+        codes = [_post_state(port, "pd_wrong", "127.0.0.1", b"X-Forwarded-For: 10.9.%d.%d\r\n" % (n // 250, n % 250))
+                 for n in range(12)]
+    assert codes == [401] * 10 + [429, 429]
 
 
 @pytest.mark.slow

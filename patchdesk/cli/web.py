@@ -17,7 +17,10 @@ app.add_typer(token_app, name="token")
 def serve_command(ctx: typer.Context,
                   host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
                   port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
-                  workers: Annotated[int, typer.Option("--workers", help="Web processes.")] = 1) -> None:
+                  workers: Annotated[int, typer.Option("--workers", help="Web processes.")] = 1,
+                  proxy: Annotated[list[str] | None, typer.Option(
+                      "--proxy", metavar="ADDRESS", help="A reverse proxy whose X-Forwarded-For is believed "
+                                                         "(repeatable; by default nobody's is).")] = None) -> None:
     """The web desk and REST API (FastAPI + uvicorn)."""
     import os
 
@@ -28,7 +31,7 @@ def serve_command(ctx: typer.Context,
     ctx.obj.engine  # opens (and migrates) the store once, before the workers start  # noqa: B018
     console.print(f"patchdesk desk on http://{host}:{port}/  (API: http://{host}:{port}/api/openapi.json)",
                   markup=False, highlight=False)
-    run(host, port, workers)  # with the limits against slow clients: see web/serve.py
+    run(host, port, workers, proxy)  # with the limits against slow clients: see web/serve.py
 
 
 @token_app.command("create")

@@ -105,10 +105,16 @@ def _no_delay(transport) -> None:
             pass
 
 
-def run(host: str, port: int, workers: int) -> None:
+def run(host: str, port: int, workers: int, proxies: list[str] | None = None) -> None:
+    """Serve; ``X-Forwarded-For`` is believed only from ``proxies``.
+
+    uvicorn trusts it from 127.0.0.1 by default, so any local client could
+    name a new address per request and escape the per-client limit on
+    token guesses: without a named proxy the peer address is the client."""
     import uvicorn
 
-    uvicorn.run("patchdesk.web.serve:app", host=host, port=port, workers=workers, http=SlowClientH11, **UVICORN)
+    uvicorn.run("patchdesk.web.serve:app", host=host, port=port, workers=workers, http=SlowClientH11,
+                proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies or []) or None, **UVICORN)
 
 
 def __getattr__(name: str):
