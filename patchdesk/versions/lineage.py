@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .identity import describe_change
-from .similarity import PatchInfo, name_similarity, overlap, patch_score
+from .similarity import PatchInfo, name_similarity, overlap, patch_score, path_overlap
 
 #: Without explicit evidence, an earlier series must be at most this old.
 IMPLICIT_WINDOW = timedelta(days=365)
@@ -124,9 +124,13 @@ def _explicit(old: SeriesInfo, new: SeriesInfo) -> str:
 def pair_patches(old: SeriesInfo, new: SeriesInfo) -> list[Link]:
     """Patch links between two versions: one to one, then splits and merges."""
     scored = []
+    overlaps = {}
     for a in old.patches:
         for b in new.patches:
-            score, why = patch_score(a, b)
+            common = overlaps[a.msgid, b.msgid] = overlap(a, b)
+            if not common.shared and path_overlap(a.paths, b.paths) < 1.0 and not (a.patch_id and a.patch_id == b.patch_id):
+                continue  # no line in common, other files: patch_score stays under 0.4, skip its name work
+            score, why = patch_score(a, b, common)
             if score >= PATCH_THRESHOLD:
                 scored.append((score, -abs(a.number - b.number), a.msgid, b.msgid, why))
     scored.sort(reverse=True)
@@ -136,12 +140,12 @@ def pair_patches(old: SeriesInfo, new: SeriesInfo) -> list[Link]:
         if a not in partner and b not in partner.values():
             partner[a] = b
             links.append(Link(a, b, "version", round(score, 3), why))
-    pieces = _pieces(old, new, partner)
+    pieces = _pieces(old, new, partner, overlaps)
     replaced = {(link.older, link.newer) for link in pieces}
     return [link for link in links if (link.older, link.newer) not in replaced] + pieces
 
 
-def _pieces(old: SeriesInfo, new: SeriesInfo, partner: dict[str, str]) -> list[Link]:
+def _pieces(old: SeriesInfo, new: SeriesInfo, partner: dict[str, str], overlaps: dict) -> list[Link]:
     """Splits (one old patch -> several new) and merges (several -> one).
 
     A piece is a patch of the other side that is unpaired, or is this
@@ -151,7 +155,7 @@ def _pieces(old: SeriesInfo, new: SeriesInfo, partner: dict[str, str]) -> list[L
     paired_new = {b: a for a, b in partner.items()}
     for a in old.patches:
         pieces = [b for b in new.patches if (b.msgid not in paired_new or partner.get(a.msgid) == b.msgid)
-                  and overlap(a, b).newer_in_older >= SPLIT_CONTAINMENT]
+                  and overlaps[a.msgid, b.msgid].newer_in_older >= SPLIT_CONTAINMENT]
         if len(pieces) >= 2:
             covered = len(a.lines & frozenset().union(*(b.lines for b in pieces))) / max(1, len(a.lines))
             for b in pieces:
@@ -159,7 +163,7 @@ def _pieces(old: SeriesInfo, new: SeriesInfo, partner: dict[str, str]) -> list[L
                                 f"split into {len(pieces)} patches covering {covered:.0%} of it"))
     for b in new.patches:
         pieces = [a for a in old.patches if (a.msgid not in partner or paired_new.get(b.msgid) == a.msgid)
-                  and overlap(a, b).older_in_newer >= SPLIT_CONTAINMENT]
+                  and overlaps[a.msgid, b.msgid].older_in_newer >= SPLIT_CONTAINMENT]
         if len(pieces) >= 2:
             for a in pieces:
                 out.append(Link(a.msgid, b.msgid, "merge", 0.8, f"merged from {len(pieces)} patches"))

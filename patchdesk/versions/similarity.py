@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import re
 
@@ -36,9 +37,14 @@ class Overlap:
     shared: int
 
 
+_DISJOINT = Overlap(0.0, 0.0, 0.0, 0)
+
+
 def overlap(older: PatchInfo, newer: PatchInfo) -> Overlap:
-    if not older.lines or not newer.lines:
-        return Overlap(0.0, 0.0, 0.0, 0)
+    # most pairs a prolific sender's series offer share nothing: isdisjoint
+    # stops at the first common line and builds no set
+    if not older.lines or not newer.lines or older.lines.isdisjoint(newer.lines):
+        return _DISJOINT
     shared = len(older.lines & newer.lines)
     union = len(older.lines) + len(newer.lines) - shared
     return Overlap(shared / union, shared / len(older.lines), shared / len(newer.lines), shared)
@@ -49,8 +55,13 @@ _NUMBER = re.compile(r"\d+")
 _SEPARATORS = re.compile(r"[\s:/,()\[\]_-]+")
 
 
-def _plain(name: str) -> str:
-    return _SEPARATORS.sub(" ", name.lower()).strip()
+@lru_cache(maxsize=65536)
+def _name_form(name: str) -> tuple[str, tuple[str, ...], str]:
+    """(plain text, its numbers, its shape with numbers as #): computed once
+    per name, not once per comparison (a prolific sender's names are
+    compared hundreds of times each)."""
+    plain = _SEPARATORS.sub(" ", name.lower()).strip()
+    return plain, tuple(_NUMBER.findall(plain)), _NUMBER.sub("#", plain)
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -66,9 +77,9 @@ def name_similarity(a: str, b: str) -> float:
     """
     if not a or not b:
         return 0.0
-    plain_a, plain_b = _plain(a), _plain(b)
-    if _NUMBER.findall(plain_a) != _NUMBER.findall(plain_b) and \
-            _NUMBER.sub("#", plain_a) == _NUMBER.sub("#", plain_b):
+    plain_a, numbers_a, shape_a = _name_form(a)
+    plain_b, numbers_b, shape_b = _name_form(b)
+    if numbers_a != numbers_b and shape_a == shape_b:
         return 0.0
     return fuzz.ratio(plain_a, plain_b) / 100.0
 
@@ -79,12 +90,13 @@ def path_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-def patch_score(older: PatchInfo, newer: PatchInfo) -> tuple[float, str]:
-    """Similarity 0..1 of two patches as versions of each other, with why."""
+def patch_score(older: PatchInfo, newer: PatchInfo, common: Overlap | None = None) -> tuple[float, str]:
+    """Similarity 0..1 of two patches as versions of each other, with why
+    (``common``: their ``overlap``, when the caller has it already)."""
     if older.patch_id and older.patch_id == newer.patch_id:
         return 1.0, "same patch-id"
     names = name_similarity(older.name, newer.name)
-    common = overlap(older, newer)
+    common = common if common is not None else overlap(older, newer)
     paths = path_overlap(older.paths, newer.paths)
     # the same subject on exactly the same files is the same patch, however
     # much its code was reworked
