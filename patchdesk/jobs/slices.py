@@ -44,7 +44,7 @@ class MboxRange(MboxSource):
 
     def messages(self, cursor: dict) -> Iterator[RawMail]:
         with open(self.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            for mail in self._split(data, cursor.get("after", self.start)):
+            for mail, _ in self._split(data, cursor.get("after", self.start)):
                 if mail.position.isdigit() and int(mail.position) >= self.end:
                     return
                 yield mail

@@ -7,6 +7,12 @@ appended.  A file changed anywhere else is read whole again, which is
 harmless because stored mail is recognised by hash.  Pages already split
 are released with ``madvise`` so a 1 GB mbox does not become 1 GB of RSS.
 
+A file still being written ends in half a message.  A last message is held
+back (not read; the cursor stays before it, and the next run reads it
+whole) when the file grew while it was read, or when it stops mid-line
+and was written in the last ``SETTLE`` seconds.  A file that stopped
+changing is trusted as it ends.
+
 
 The separator is a line ``From <sender> <date>``; to keep unquoted body lines
 that merely start with "From " from splitting a message, a separator must
@@ -19,7 +25,9 @@ sent.
 from __future__ import annotations
 
 import mmap
+import os
 import re
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +52,9 @@ def _unquote(message: bytes, pattern: re.Pattern[bytes]) -> bytes:
 
 
 _CHECK_BYTES = 4096
+#: Seconds a file must have been left alone before an unterminated last
+#: message in it is taken as complete.
+SETTLE = 5.0
 _RELEASE_EVERY = 64 * 1024 * 1024
 
 
@@ -66,14 +77,29 @@ class MboxSource:
             size = fh.seek(0, 2)
             if size == 0:
                 return
+            changed = os.fstat(fh.fileno()).st_mtime
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 begin = cursor.get("after", 0)
                 if not (0 < begin <= size and _check(data, begin) == cursor.get("check")):
                     begin = 0
-                yield from self._split(data, begin)
+                ended = data[size - 1:size] == b"\n"  # a writer stopped mid-line has not ended
+                for mail, last in self._split(data, begin):
+                    if last and self._growing(size, changed, ended):
+                        return  # half written: held back, read whole next time
+                    yield mail
 
-    def _split(self, data, begin: int = 0) -> Iterator[RawMail]:
-        """Yield messages between separator lines (``find`` beats a regex scan)."""
+    def _growing(self, size: int, changed: float, ended: bool) -> bool:
+        """The last message is still being written: the file grew while it
+        was read, or it stops mid-line and was written just now."""
+        try:
+            now = os.stat(self.path)
+        except OSError:
+            return True
+        return now.st_size != size or (not ended and time.time() - max(changed, now.st_mtime) < SETTLE)
+
+    def _split(self, data, begin: int = 0) -> Iterator[tuple[RawMail, bool]]:
+        """Yield (message, is it the last) between separator lines (``find``
+        beats a regex scan)."""
         separator = begin if data[begin:begin + 5] == b"From " else None
         start = data.find(b"\n", begin) + 1 if separator is not None else None
         at = released = begin
@@ -88,13 +114,13 @@ class MboxSource:
             line_end = len(data) if line_end == -1 else line_end
             if _SEPARATOR.match(data[at + 1:line_end]):
                 if start is not None:
-                    yield self._message(data, separator, start, at + 1)
+                    yield self._message(data, separator, start, at + 1), False
                 separator, start = at + 1, line_end + 1
             at = line_end
         if start is not None:
-            yield self._message(data, separator, start, len(data))
+            yield self._message(data, separator, start, len(data)), True
         elif begin == 0 and data[:].strip():
-            yield RawMail(bytes(data[:]), "0", resume=f"{len(data)}:{_check(data, len(data))}")
+            yield RawMail(bytes(data[:]), "0", resume=f"{len(data)}:{_check(data, len(data))}"), True
 
     def _message(self, data, separator: int, start: int, end: int) -> RawMail:
         body = data[start:end]
