@@ -12,21 +12,26 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  help="Where every patch on a mailing list stands.")
+                  pretty_exceptions_enable=False, help="Where every patch on a mailing list stands.")
+
+
+#: Commands that may make a new store; the others report a missing one.
+CREATING = {"ingest", "lmtp", "watch", "worker", "tree", "maintainers", "token", "serve"}
 
 
 class State:
     """What the global options chose; commands open the engine lazily."""
 
-    def __init__(self, db: str | None) -> None:
+    def __init__(self, db: str | None, command: str | None = None) -> None:
         self.db = db
+        self.command = command
         self._engine = None
 
     @property
     def engine(self):
         if self._engine is None:
             from ..store.db import open_engine
-            self._engine = open_engine(self.db)
+            self._engine = open_engine(self.db, create=self.command in CREATING or self.command is None)
         return self._engine
 
 
@@ -35,11 +40,36 @@ def _global(ctx: typer.Context,
             db: Annotated[str | None, typer.Option(
                 "--db", envvar="PATCHDESK_DB",
                 help="SQLite file or database URL (default ./patchdesk.db).")] = None) -> None:
-    ctx.obj = State(db)
+    ctx.obj = State(db, ctx.invoked_subcommand)
 
 
 from . import am, check, ingest, live, messages, overlaps, review, series, threads, trees, ty, web, worker  # noqa: E402,F401  (register commands)
 
 
 def main() -> None:
-    app()
+    """The console entry point: a failure the user can act on is one line
+    (exit 2), never a traceback; Ctrl-C is one line (exit 130)."""
+    import sys
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..store.db import StoreError
+
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted; run the same command again to finish\n")
+        sys.exit(130)
+    except StoreError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    except SQLAlchemyError as exc:
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        sys.stderr.write(f"error: the store failed: {first[:300]}\n")
+        sys.exit(2)
+    except OverflowError:
+        sys.stderr.write("error: a number given is out of range\n")
+        sys.exit(2)
+    except OSError as exc:
+        sys.stderr.write(f"error: {exc.strerror or exc}: {exc.filename or ''}\n".replace(": \n", "\n"))
+        sys.exit(2)

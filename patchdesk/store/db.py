@@ -18,6 +18,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
 DEFAULT_DB = "patchdesk.db"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """A store that cannot be opened, said in one line."""
 _MIGRATION_LOCK = 0x50444D49  # "PDMI": one migrating process at a time per database
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -97,7 +102,60 @@ def migrate(engine: Engine) -> None:
             conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})")
 
 
-def open_engine(db: str | None = None) -> Engine:
-    engine = make_engine(resolve_url(db))
-    migrate(engine)
+def check_location(url: str, create: bool = True) -> None:
+    """Refuse, in one line, what cannot be a store (before anything is made).
+
+    ``create=False`` (read commands): a missing SQLite file is reported,
+    not created empty in the wrong folder."""
+    scheme = url.split("://", 1)[0]
+    if scheme.startswith("postgresql"):
+        rest = url.split("://", 1)[1].split("?", 1)[0]
+        if "/" not in rest or not rest.split("/", 1)[1]:
+            raise StoreError(f"{_safe(url)}: name the database (postgresql://HOST/DATABASE); "
+                             "without one the server's default database would get the schema")
+        return
+    if scheme != "sqlite":
+        raise StoreError(f"{_safe(url)}: unsupported store (a file path, sqlite:///PATH or postgresql://HOST/DB)")
+    path = Path(url.split(":///", 1)[1]) if ":///" in url else None
+    if path is None or str(path) in ("", ":memory:"):
+        return
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a store file")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise StoreError(f"no folder {path.parent} for the store {path.name}")
+        if not create:
+            raise StoreError(f"no store at {path} (ingest some mail first, or check --db / PATCHDESK_DB)")
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc.strerror}") from None
+    if head and head != _SQLITE_MAGIC:
+        raise StoreError(f"{path} is not a patchdesk store (not an SQLite database)")
+
+
+def _safe(url: str) -> str:
+    """A URL without its password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        who, _, where = rest.rpartition("@")
+        return f"{scheme}://{who.split(':', 1)[0]}@{where}"
+    return url
+
+
+def open_engine(db: str | None = None, create: bool = True) -> Engine:
+    """The store at ``db``, migrated to the newest schema; ``StoreError``
+    (one line) when it cannot be opened."""
+    url = resolve_url(db)
+    check_location(url, create)
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+    except StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - driver missing, server down, corrupt file, read-only
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise StoreError(f"cannot open the store {_safe(url)}: {first[:300]}") from None
     return engine
