@@ -31,3 +31,21 @@ def test_ingesting_the_stores_own_folder_passes_over_the_store(tmp_path):
     refused = runner.invoke(app, ["--db", str(db), "ingest", str(db)])
     assert refused.exit_code != 0 and "this is the store itself" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_one_archive_is_one_source_however_it_is_named(tmp_path):
+    """Cursors were keyed by the path as typed: ``../x/list.mbox`` and the
+    absolute path read the archive twice (issue 17, item 8)."""
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    (tmp_path / "x" / "list.mbox").write_bytes(mbox([make_mail(f"m{i}@x", f"[PATCH] frob: {i}") for i in range(5)]))
+    db = str(tmp_path / "pd.db")
+    old = os.getcwd()
+    os.chdir(tmp_path / "y")
+    try:
+        first = json.loads(runner.invoke(app, ["--db", db, "ingest", "../x/list.mbox", "--json", "--jobs", "1"]).output)
+    finally:
+        os.chdir(old)
+    again = json.loads(runner.invoke(app, ["--db", db, "ingest", str(tmp_path / "x" / "list.mbox"), "--json",
+                                           "--jobs", "1"]).output)
+    assert (first["read"], again["read"]) == (5, 0)

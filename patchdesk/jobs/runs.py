@@ -111,9 +111,10 @@ def submit_ingest(engine: Engine, paths: list[Path], *, list_name: str | None = 
                   reread: bool = False, slice_size: int = SLICE, parallel: int = PARALLEL) -> tuple[int, Queued]:
     """Plan ``paths`` into slices and record the run; return its id and the
     jobs to send."""
+    paths = [p.resolve() if p.exists() else p for p in paths]  # one archive, one source
     with engine.begin() as conn:
         list_id = store.ensure_list(conn, list_name) if list_name else None
-        registered = [store.ensure_source(conn, "path", str(p.absolute())) for p in paths]
+        registered = [store.ensure_source(conn, "path", str(p)) for p in paths]
     found = plan(paths, registered, kind, reread, slice_size)
     spec = {"parallel": parallel, "skipped": found.skipped,
             "cursors": {str(sid): c for sid, c in found.cursors.items()}}

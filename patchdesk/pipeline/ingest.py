@@ -247,12 +247,14 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
     started = time.perf_counter()
     plans = []
     own = own_files(engine)
+    # one archive, one source, however it is named: cursors are keyed by the canonical path
+    paths = [path.resolve() if path.exists() else path for path in paths]
     for path in paths:
         plans.append((path, discover(path, kind, skipped := [], own)))
         summary.skipped_files.extend(str(p) for p in skipped)
     with engine.begin() as conn:
         list_id = store.ensure_list(conn, list_name) if list_name else None
-        registered = [store.ensure_source(conn, "path", str(path.absolute())) for path, _ in plans]
+        registered = [store.ensure_source(conn, "path", str(path.resolve())) for path, _ in plans]
     preparer = Preparer(jobs or default_jobs())
     try:
         for (_, sources), (source_id, cursors) in zip(plans, registered):

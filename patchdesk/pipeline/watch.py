@@ -78,7 +78,7 @@ class Watcher:
         self.seen: dict[Path, set[str]] = {}
         with self.engine.begin() as conn:  # registered: a later watch follows them too
             for path in paths:
-                store.ensure_source(conn, "path", str(path.absolute()))
+                store.ensure_source(conn, "path", str(path.resolve()))
 
     def sources(self) -> dict[Path, int]:
         """Every registered path source, with its id."""
