@@ -53,7 +53,7 @@ def main() -> None:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..store.db import StoreError
+    from ..store.db import StoreError, first_line
 
     try:
         app(standalone_mode=True)
@@ -64,8 +64,7 @@ def main() -> None:
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(2)
     except SQLAlchemyError as exc:
-        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
-        sys.stderr.write(f"error: the store failed: {first[:300]}\n")
+        sys.stderr.write(f"error: the store failed: {first_line(exc)}\n")
         sys.exit(2)
     except OverflowError:
         sys.stderr.write("error: a number given is out of range\n")

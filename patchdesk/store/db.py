@@ -136,6 +136,12 @@ def check_location(url: str, create: bool = True) -> None:
         raise StoreError(f"{path} is not a patchdesk store (not an SQLite database)")
 
 
+def first_line(exc: BaseException) -> str:
+    """The driver's own message of a database error, its first line only."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0][:300]
+
+
 def _safe(url: str) -> str:
     """A URL without its password."""
     if "@" in url and "://" in url:
@@ -156,6 +162,5 @@ def open_engine(db: str | None = None, create: bool = True) -> Engine:
     except StoreError:
         raise
     except Exception as exc:  # noqa: BLE001 - driver missing, server down, corrupt file, read-only
-        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise StoreError(f"cannot open the store {_safe(url)}: {first[:300]}") from None
+        raise StoreError(f"cannot open the store {_safe(url)}: {first_line(exc)}") from None
     return engine
