@@ -91,6 +91,10 @@ def _with_other_addresses(conn: Connection, senders: set[str], rows: list) -> tu
         if not others:
             break
         senders = senders | others
+        # recomputed here: taken out of the outbox first, as claim() takes its own (a
+        # person with many addresses is then done once per refresh, not once per chunk)
+        for part in chunks(sorted(others), 500):
+            conn.execute(delete(DirtySender).where(DirtySender.sender.in_(part)))
         fresh = _load(conn, others)
         rows = rows + fresh
     return senders, rows

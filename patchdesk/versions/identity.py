@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 _SPLIT = re.compile(r"[^\w]+")
 _VIA = re.compile(r"(?i)\s+via\s+\S.*$")
@@ -30,8 +31,10 @@ _NOT_A_PERSON = re.compile(
     r"maintainers?|team|support|kernel test|syzbot|ci|jenkins|github|gitlab)\b")
 
 
+@lru_cache(maxsize=16384)
 def name_key(name: str) -> str:
-    """A display name as identity evidence, or "" when it is not enough."""
+    """A display name as identity evidence, or "" when it is not enough
+    (cached: a store refresh asks about the same few names thousands of times)."""
     name = _PARENS.sub(" ", _VIA.sub("", name or ""))
     if "," in name and name.count(",") == 1:  # "Doe, Jane" -> "Jane Doe"
         last, first = name.split(",")
