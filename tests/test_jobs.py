@@ -36,6 +36,7 @@ from patchdesk.jobs.runner import Embedded, wait
 from patchdesk.jobs.runs import submit_ingest
 from patchdesk.pipeline.ingest import ingest
 from patchdesk.sources.publicinbox import PublicInboxSource
+from patchdesk.model import claimed_id
 from patchdesk.store.db import open_engine, resolve_url
 from patchdesk.store.queries import export
 from patchdesk.store.schema import DirtyRoot, DirtySender, Job, Message, MessageList, ThreadNode
@@ -167,7 +168,10 @@ def snapshot(url: str) -> dict:
             "posts": one(select(func.count(func.distinct(Message.fingerprint)))),
             "listed": one(select(func.count()).select_from(MessageList)),
             "flagged": one(select(func.count()).select_from(Message).where(Message.msgid_conflict)),
-            "threads": sorted(conn.execute(select(ThreadNode.msgid, ThreadNode.parent, ThreadNode.root,
+            # which claimant of a reused Message-ID keeps it depends on storage order, by design
+            # (pipeline/claims.py): threads are compared by the Message-IDs claimed
+            "threads": sorted((claimed_id(m), claimed_id(p or ""), claimed_id(r), present) for m, p, r, present in
+                              conn.execute(select(ThreadNode.msgid, ThreadNode.parent, ThreadNode.root,
                                                   ThreadNode.present)).all()),
             "series": sorted((tuple(s["patches"]), s["cover"] or "", s["name"], s["version"], s["state"])
                              for s in doc["series"]),
