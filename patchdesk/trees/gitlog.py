@@ -63,6 +63,19 @@ def git(repo: Path, *args: str, timeout: float = 600) -> str:
     return done.stdout.decode("utf-8", "replace")
 
 
+#: A .mailmap bigger than this is not read (the kernel's is about 60 KB).
+MAILMAP_LIMIT = 4 * 1024 * 1024
+
+
+def mailmap(repo: Path, head: str) -> str:
+    """The ``.mailmap`` at ``head`` ("" when the tree has none)."""
+    try:
+        size = int(git(repo, "cat-file", "-s", f"{head}:.mailmap").strip() or 0)
+    except (GitError, ValueError):
+        return ""
+    return git(repo, "cat-file", "blob", f"{head}:.mailmap") if size <= MAILMAP_LIMIT else ""
+
+
 def resolve(repo: Path, branch: str) -> str:
     """The commit ``branch`` points at (``--end-of-options`` keeps a hostile
     name from being read as an option)."""

@@ -8,7 +8,8 @@ from the same address only.  Two addresses are one person when:
 * they post under the same full display name ("Dmitry Baryshkov",
   compared without case, accents or punctuation; a one-word name, a
   list's "X via list" rewrite, or a robot's name is never enough), or
-* a ``.mailmap`` of a registered tree maps one to the other.
+* a ``.mailmap`` of a registered tree maps one to the other
+  (``mailmap_aliases``; read at ``tree scan``).
 
 A name shared by two different people only makes their series
 *candidates* for each other: a version link still needs its own evidence
@@ -82,6 +83,20 @@ def people(names: Iterable[tuple[str, str]],
     for a, b in aliases:
         union(a, b)
     return {addr: find(addr) for addr in parent}
+
+
+_MAILMAP_ADDR = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
+
+
+def mailmap_aliases(text: str) -> list[tuple[str, str]]:
+    """Address pairs a ``.mailmap`` says are one person: every line naming
+    two or more addresses (``Name <proper@x> <commit@y>``) ties them."""
+    pairs: set[tuple[str, str]] = set()
+    for line in text.splitlines():
+        line = line.split("#", 1)[0]
+        found = [a.lower() for a in _MAILMAP_ADDR.findall(line)]
+        pairs.update((found[0], other) for other in found[1:] if other != found[0])
+    return sorted(pairs)
 
 
 def describe_change(old: str, new: str) -> str:
