@@ -242,6 +242,16 @@ class SenderName(Base):
     name_key: Mapped[str] = mapped_column(Text, primary_key=True, index=True)
 
 
+class AddressAlias(Base):
+    """Two addresses of one person, as a registered tree's ``.mailmap``
+    says (``source``: ``mailmap:<tree>``); replaced at each tree scan."""
+
+    __tablename__ = "address_aliases"
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    addr: Mapped[str] = mapped_column(Text, primary_key=True, index=True)
+    alias: Mapped[str] = mapped_column(Text, primary_key=True, index=True)
+
+
 class ReviewNote(Base):
     """What one reply says in its own words (trailers, verdicts), as JSON
     (see ``review.assess.note_of``); only replies that say something."""
