@@ -33,7 +33,7 @@ from ..versions.similarity import PatchInfo
 from .messages import bulk_insert, chunks, insert_ignore, lookup
 from .retry import claim, transaction
 from .threads import mark_roots
-from .schema import (DirtySender, Message, PatchLink, SenderName, Series, SeriesLink, Submission,
+from .schema import (AddressAlias, DirtySender, Message, PatchLink, SenderName, Series, SeriesLink, Submission,
                      SubmissionPath, ThreadNode)
 
 ASSEMBLED = ("patch", "cover", "pull")
@@ -76,17 +76,29 @@ def _load(conn: Connection, senders: set[str]):
 _IDENTITY_ROUNDS = 3
 
 
-def _with_other_addresses(conn: Connection, senders: set[str], rows: list) -> tuple[set[str], list]:
-    """Add the submissions of every other address posting under the same
-    full display name as ``senders`` (``versions.identity``): a person's
-    series are linked together, whichever address sent them."""
+def aliases_of(conn: Connection, addresses: set[str]) -> set[tuple[str, str]]:
+    """The ``.mailmap`` pairs (``address_aliases``) naming any of ``addresses``."""
+    found = set(lookup(conn, AddressAlias.addr, addresses, AddressAlias.alias))
+    found |= {(a, b) for b, a in lookup(conn, AddressAlias.alias, addresses, AddressAlias.addr)}
+    return found
+
+
+def _with_other_addresses(conn: Connection, senders: set[str],
+                          rows: list) -> tuple[set[str], list, set[tuple[str, str]]]:
+    """Add the submissions of every other address of the same person as
+    ``senders``: posting under the same full display name, or tied to one by
+    a registered tree's ``.mailmap`` (``versions.identity``): a person's
+    series are linked together, whichever address sent them.  Also returns
+    the ``.mailmap`` pairs found, for ``identity.people``."""
     fresh = rows
+    aliases: set[tuple[str, str]] = set()
     for _ in range(_IDENTITY_ROUNDS):
         pairs = {(row.from_addr, key) for row in fresh if (key := name_key(row.from_name))}
-        if not pairs:
-            break
         insert_ignore(conn, SenderName.__table__, [{"sender": a, "name_key": k} for a, k in sorted(pairs)])
         others = {a for _, a in lookup(conn, SenderName.name_key, {k for _, k in pairs}, SenderName.sender)}
+        mapped = aliases_of(conn, {row.from_addr for row in fresh})
+        aliases |= mapped
+        others |= {a for pair in mapped for a in pair}
         others -= senders
         if not others:
             break
@@ -97,7 +109,7 @@ def _with_other_addresses(conn: Connection, senders: set[str], rows: list) -> tu
             conn.execute(delete(DirtySender).where(DirtySender.sender.in_(part)))
         fresh = _load(conn, others)
         rows = rows + fresh
-    return senders, rows
+    return senders, rows, aliases
 
 
 def _drafts(rows) -> tuple[list[SeriesDraft], dict[str, tuple]]:
@@ -253,8 +265,8 @@ def _neighbours(conn: Connection, infos: list[SeriesInfo]) -> list[SeriesInfo]:
     return load_series_infos(conn, sorted(series_ids, reverse=True)[:_MAX_NEIGHBOURS])
 
 
-def _info(drafts, ids, info) -> list[SeriesInfo]:
-    person = people((sub.from_addr, name) for sub, _, name, _ in info.values())
+def _info(drafts, ids, info, aliases: Iterable[tuple[str, str]] = ()) -> list[SeriesInfo]:
+    person = people(((sub.from_addr, name) for sub, _, name, _ in info.values()), aliases)
     out = []
     for i, draft in enumerate(drafts):
         members = frozenset(m.msgid for m in draft.members)
@@ -362,11 +374,11 @@ def update_series(conn: Connection, senders: set[str], placed: Placed | None = N
     senders = {s for s in senders if s}
     if not senders:
         return 0
-    senders, rows = _with_other_addresses(conn, senders, _load(conn, senders))
+    senders, rows, aliases = _with_other_addresses(conn, senders, _load(conn, senders))
     drafts, info = _drafts(rows)
     old = _old_links(conn, _series_of(conn, senders), set(info))
     ids = _write_series(conn, senders, drafts, info)
-    infos = _info(drafts, ids, info)
+    infos = _info(drafts, ids, info, aliases)
     neighbours = _neighbours(conn, infos)
     lineage = link_series(infos, neighbours=neighbours)
     _write_links(conn, lineage, set(info))

@@ -19,12 +19,13 @@ from sqlalchemy import Connection, delete, select, update
 
 from ..series.assemble import PATCH_KINDS
 from ..trees.applied import METHODS, CommitIndex, find_applied, proposals
-from ..trees.gitlog import GitError, commits, is_ancestor, resolve
+from ..trees.gitlog import GitError, commits, is_ancestor, mailmap, resolve
+from ..versions.identity import mailmap_aliases
 from ..versions.similarity import PatchInfo
 from .messages import as_utc, bulk_insert, chunks, insert_ignore, lookup
 from .retry import xact_lock
-from .schema import Applied, Commit, Message, Submission, SubmissionPath, Tree, TreeCommit
-from .series import pack_lines, split_paths, unpack_lines
+from .schema import AddressAlias, Applied, Commit, Message, Submission, SubmissionPath, Tree, TreeCommit
+from .series import mark_dirty, pack_lines, refresh_dirty, split_paths, unpack_lines
 from .threads import mark_roots
 
 BATCH = 2000
@@ -78,7 +79,12 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
         raise TreeError(f"tree {name}: {exc}") from None
     since = tree.head if tree.head and tree.head != head and is_ancestor(repo, tree.head, head) else None
     if tree.head == head:
-        return {"tree": name, "new_commits": 0, "head": head, "full": False, "shas": [], "matched": 0}
+        with engine.begin() as conn:
+            aliases = _save_mailmap(conn, name, mailmap(repo, head))
+        if aliases:
+            refresh_dirty(engine)
+        return {"tree": name, "new_commits": 0, "head": head, "full": False, "shas": [], "matched": 0,
+                "aliases": aliases}
     with engine.begin() as conn:
         position = 0
         if since is None:  # first scan, or the branch was rewritten: read it whole
@@ -120,8 +126,26 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
         else:
             matched = add_applied(conn, new_shas)
         conn.execute(update(Tree).where(Tree.id == tree.id).values(head=head, scanned_at=datetime.now(timezone.utc)))
+        aliases = _save_mailmap(conn, name, mailmap(repo, head))
+    if aliases:
+        refresh_dirty(engine)  # the persons it joins are linked again now
     return {"tree": name, "new_commits": count, "head": head, "full": since is None, "shas": new_shas,
-            "matched": matched}
+            "matched": matched, "aliases": aliases}
+
+
+def _save_mailmap(conn: Connection, tree: str, text: str) -> int:
+    """Replace the tree's ``.mailmap`` pairs; mark dirty the senders of
+    pairs that are new or gone.  Returns how many pairs changed."""
+    source = f"mailmap:{tree}"
+    old = {(a, b) for a, b in conn.execute(select(AddressAlias.addr, AddressAlias.alias)
+                                            .where(AddressAlias.source == source))}
+    new = set(mailmap_aliases(text))
+    if old == new:
+        return 0
+    conn.execute(delete(AddressAlias).where(AddressAlias.source == source))
+    insert_ignore(conn, AddressAlias.__table__, [{"source": source, "addr": a, "alias": b} for a, b in sorted(new)])
+    mark_dirty(conn, {a for pair in old ^ new for a in pair})
+    return len(old ^ new)
 
 
 def _commit_row(c) -> dict:
