@@ -109,3 +109,24 @@ def test_a_later_version_keeping_part_of_a_big_series_links_to_it():
                                                           for i in range(3)], version=(5, 0), day=13)
     [link] = link_series([v4, v5]).series
     assert (link.older, link.newer) == (1, 2)
+
+
+# 6. hand-overs ------------------------------------------------------------------
+
+def test_a_series_handed_to_another_person_links_when_its_patches_credit_the_first_author():
+    v5 = series(1, "Add new driver for WCSS secure PIL loading", [patch("g5", 1, "rproc: wcss", A | B,
+                                                                        sender="gokul@oss.example.com")],
+                version=(5, 0), sender="gokul@oss.example.com", person="gokul@oss.example.com")
+    v6 = series(2, "Add new driver for WCSS secure PIL loading",
+                [patch("m6", 1, "rproc: wcss", A | B | lines("x.c", "one more;"), sender="george@mail.example",
+                       day=200)],
+                version=(6, 0), sender="george@mail.example", day=200, person="george@mail.example",
+                credits=frozenset({"gokul@oss.example.com"}))
+    [link] = link_series([v5, v6]).series
+    assert (link.older, link.newer) == (1, 2) and "handed over" in link.evidence
+    # a backport crediting the author (v1, a copy of the patch) is not a next version
+    backport = series(3, "Add new driver for WCSS secure PIL loading",
+                      [patch("s1", 1, "rproc: wcss", A | B, sender="sasha@kernel.example", day=220)],
+                      sender="sasha@kernel.example", day=220, person="sasha@kernel.example",
+                      credits=frozenset({"gokul@oss.example.com"}))
+    assert [(l.older, l.newer) for l in link_series([v5, backport]).series if l.kind == "version"] == []

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import Connection, bindparam, delete, select, update
 
 from ..series.assemble import PATCH_KINDS, SeriesDraft, Submission as Draftable, assemble
-from ..versions.identity import name_key, people
+from ..versions.identity import credited, name_key, people
 from ..versions.lineage import Lineage, SeriesInfo, link_series
 from ..versions.similarity import PatchInfo
 from .messages import bulk_insert, chunks, insert_ignore, lookup
@@ -83,6 +83,23 @@ def aliases_of(conn: Connection, addresses: set[str]) -> set[tuple[str, str]]:
     return found
 
 
+#: At most this many credited authors are followed per round (a backport
+#: carries a long Signed-off-by chain).
+_CREDITS_FOLLOWED = 50
+
+
+def _handed_over(rows) -> set[str]:
+    """Authors credited by later versions (v2 and up) besides their sender:
+    whose earlier series a hand-over continues."""
+    found: set[str] = set()
+    for row in rows:
+        if row.version_major >= 2 and row.kind == "patch" and row.trailers not in ("", "[]"):
+            found |= credited(json.loads(row.trailers), row.from_addr)
+            if len(found) >= _CREDITS_FOLLOWED:
+                break
+    return set(sorted(found)[:_CREDITS_FOLLOWED])
+
+
 def _with_other_addresses(conn: Connection, senders: set[str],
                           rows: list) -> tuple[set[str], list, set[tuple[str, str]]]:
     """Add the submissions of every other address of the same person as
@@ -99,6 +116,7 @@ def _with_other_addresses(conn: Connection, senders: set[str],
         mapped = aliases_of(conn, {row.from_addr for row in fresh})
         aliases |= mapped
         others |= {a for pair in mapped for a in pair}
+        others |= _handed_over(fresh)
         others -= senders
         if not others:
             break
@@ -284,10 +302,16 @@ def _info(drafts, ids, info, aliases: Iterable[tuple[str, str]] = ()) -> list[Se
             mentions.update(sub.mentions.split())
             if parent and parent not in members:
                 replies_to.add(parent)
+        own = person.get(draft.sender, draft.sender)
+        credits = set()
+        if draft.version[0] >= 2:
+            for _, member in draft.patches:
+                sub = info[member.msgid][0]
+                credits |= {person.get(a, a) for a in credited(json.loads(sub.trailers or "[]"), draft.sender)}
         out.append(SeriesInfo(ids[i], draft.name, draft.sender, draft.version, draft.first_date,
                               tuple(patches), members, frozenset(replies_to), frozenset(mentions),
                               frozenset(change_ids), frozenset(supersedes),
-                              person=person.get(draft.sender, draft.sender)))
+                              person=own, credits=frozenset(credits - {own})))
     return out
 
 

@@ -11,7 +11,10 @@ from the same address only.  Two addresses are one person when:
 * a ``.mailmap`` of a registered tree maps one to the other
   (``mailmap_aliases``; read at ``tree scan``).
 
-A name shared by two different people only makes their series
+A series may also pass to another person (a hand-over): the new
+patches then still credit the first author (``credited``), which makes
+that author's series candidates too, with stricter evidence (see
+``lineage``).  A name shared by two different people only makes their series
 *candidates* for each other: a version link still needs its own evidence
 (content, an explicit pointer), which two strangers' work lacks.
 """
@@ -83,6 +86,18 @@ def people(names: Iterable[tuple[str, str]],
     for a, b in aliases:
         union(a, b)
     return {addr: find(addr) for addr in parent}
+
+
+#: trailers that name an author of the patch
+_AUTHORS = ("Signed-off-by", "Co-developed-by")
+
+
+def credited(trailers: Iterable, sender: str) -> set[str]:
+    """Addresses a patch credits as its authors, besides its sender: a
+    series handed over ("I'm taking over this series") keeps the first
+    author's ``Signed-off-by`` / ``Co-developed-by``.  ``trailers`` as the
+    store keeps them: ``[key, value, name, email]``."""
+    return {t[3].lower() for t in trailers if t[0] in _AUTHORS and t[3] and t[3].lower() != sender}
 
 
 _MAILMAP_ADDR = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")

@@ -51,6 +51,7 @@ BUMP_NAMES = 0.8
 #: discounted (the dropped rest may have gone into another series).
 SUBSET_WEIGHT = 0.85
 #: A series handed to another person needs this much content in common.
+HANDOVER_NAMES = 0.8
 #: A text pointer needs this much content, or this much name, in common.
 POINTER_CONTENT = 0.2
 POINTER_NAMES = 0.6
@@ -235,8 +236,9 @@ def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Lin
                f"{paired}/{len(new.patches)} patches pair up")
     if new.version <= old.version and content < RESEND_CONTENT:
         score = 0.0  # same or lower version: only a near-identical resend counts
-    if old.who != new.who and content < HANDOVER_CONTENT:
-        score = 0.0
+    if old.who != new.who and (content < HANDOVER_CONTENT or new.version <= old.version
+                                or names < HANDOVER_NAMES):
+        score = 0.0  # a hand-over: the same work, under its name, carried to a higher version
     return score, "; ".join(filter(None, [who, why])), patch_links
 
 
