@@ -49,6 +49,15 @@ def kinds(text: str) -> set[tuple[str, bool]]:
     ("The whole series applied cleanly to next-20240101.", set()),
     # applied, negated: a patch as the subject, or a tree named; not code
     ("Patch 2 is not applied.", {("applied", True)}),
+    ("Dropped again, it breaks the arm64 build.", {("applied", True)}),
+    # applied in other words, and what bots write
+    ("I applied it manually, as lore is lagging.", {("applied", False)}),
+    ("It's now in for-next.", {("applied", False)}),
+    ("I amended it while committing.", {("applied", False)}),
+    ("This series was applied to netdev/net-next.git (main) by Jakub Kicinski:", {("applied", False)}),
+    ("pw-bot: accepted", {("applied", False)}),
+    ("pw-bot: rejected", {("nak", False)}),
+    ("pw-bot: cr", {("changes-requested", False)}),
     ("[3/5] <NOT APPLIED>", {("applied", True)}),
     ("I dropped the series from my tree for now.", {("applied", True)}),
     ("I dropped the unused variable.", set()),

@@ -49,9 +49,9 @@ def _rx(pattern: str) -> re.Pattern:
 # ---- cheap triggers: stems every pattern of the kind needs; their union
 # screens paragraphs and sentences first ---------------------------------
 _TRIGGERS = {
-    "nak": _rx(r"na[ck]|reject|won't|will not|'ll not|can't|cannot|not going|fundamentally|from stable|from dt|"
+    "nak": _rx(r"na[ck]|reject|pw-bot|won't|will not|'ll not|can't|cannot|not going|fundamentally|from stable|from dt|"
                r"difference|want th|wrong approach|suitable|not the (?:correct|right|proper)"),
-    "applied": _rx(r"appl|queue|pick|push|merg|taken|took|committed|revert|dropped|backed|now in"),
+    "applied": _rx(r"appl|queue|pick|push|merg|taken|took|committed|revert|dropped|backed|now in|pw-bot|amended"),
     "changes-requested": _rx(r"sen[dt]|spin|submit|post|roll|rebase|v\d|version|split|squash|fold"),
     "withdrawn": _rx(r"ignore|ingore|disregard|drop|discard|appl|merg|na[ck]|sen[dt]|post|submit|spin|v\d|version|"
                      r"revis|rework|next|supersed|replaced|obsoleted|withdraw|abandon"),
@@ -94,7 +94,16 @@ _APPLIED = [
     # "has been applied", "Now in my for-next branch"
     _rx(r"\b(?:has|have|had)\s+(?:now\s+)?been\s+" + _ACT + r"\b|\bnow\s+in\s+(?:my|our)\s+\S*(?:tree|branch|next|fixes|queue)"),
 ]
+# what lists write for machines, and tools write for people: netdev's pw-bot
+# commands, patchwork-bot's "This series was applied to ... by X" (X's act)
+_BOT_APPLIED = _rx(r"\bpw-bot:\s*(?:accepted|applied)\b|^this\s+(?:patch|series)\s+was\s+applied\s+to\b|"
+                   r"\bapplied\s+manually\b|\b(?:it'?s|it\s+is|this\s+is|they\s+are)\s+now\s+in\s+"
+                   r"(?:the\s+|my\s+)?\S*(?:next|fixes)\b|\bamended\s+(?:it|this|that|the\s+\w+)\s+"
+                   r"(?:while|when)\s+(?:committing|applying)")
+_BOT_NAK = _rx(r"\bpw-bot:\s*(?:rejected|reject)\b")
 _NOT_APPLIED = [
+    # "Dropped again, it breaks the arm64 build" (a patch taken, then taken out)
+    _rx(r"^(?:(?:so|ok|okay|sorry)[,]?\s+)?dropped(?:\s+again|\s+for\s+now|\s+it|\s+this|\s+them)?\b[,.!;:]"),
     # "I haven't applied this one yet", "we did not pick up the bindings"
     _rx(r"\b(?:i|we)\s+(?:haven't|have\s+not|hadn't|didn't|did\s+not|have\s+never|never)\s+(?:yet\s+|actually\s+)?"
         r"(?:applied|queued|picked\s+(?:\w+\s+)?up|merged|pushed|taken|took)\b"),
@@ -287,6 +296,8 @@ def _applied(s: str) -> list[bool]:
     """``[True]`` for "not applied / dropped", ``[False]`` for "applied"; both may hold."""
     if _question(s):
         return []
+    if _BOT_APPLIED.search(s):
+        return [False]
     out = []
     for p in _NOT_APPLIED:
         m = p.search(s)
@@ -314,6 +325,8 @@ def _nak(s: str) -> list[bool]:
     "if") and other people's NAKs are only reported, not given."""
     if _I2C.search(s) or _question(s):
         return []
+    if _BOT_NAK.search(s):
+        return [False]
     if any(p.search(s) for p in _NOT_NAK):
         return [True]
     if _SELF_NAK.search(s):
