@@ -35,3 +35,9 @@ def test_a_footnote_counts_by_the_sentence_that_cites_it():
     assert version_pointers(text, "own@x.org") == ("20250821-imx95-v5-0-e93191dfac51@example.com",)
 
 
+
+
+def test_changes_taken_from_another_series_are_not_its_previous_version():
+    text = ("Changes in v2:\n- pick Glymur changes from https://lore.kernel.org/all/20250924-glymur-1@x.org\n"
+            "- Changes since v1: https://lore.kernel.org/r/20250920-knp-v1-0-1@x.org\n")
+    assert version_pointers(text, "own@x.org") == ("20250920-knp-v1-0-1@x.org",)

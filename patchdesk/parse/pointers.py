@@ -24,7 +24,8 @@ _FOOTNOTE = re.compile(r"^\s*\[(\d{1,2})\]")
 _VERSION = re.compile(
     r"(?i)(?:\bv\d+(?:\.\d+)?\b|\bversions?\b|\bprevious(?:ly)?\b|\bearlier\b|\bprior\b|"
     r"\blast (?:series|patch|posting|submission|round|iteration|revision|spin)|"
-    r"\bresend|\bre-?sent\b|\bre-?post|\bchanges? (?:in|since|from)\b|\bchangelog|\bsupersed|\brespin|"
+    r"\bresend|\bre-?sent\b|\bre-?post|\bchanges?\s+(?:in|since|from)\s+(?:v\d|rfc|the\s+(?:previous|last|earlier)|"
+    r"previous|last|earlier)|\bchangelog|\bsupersed|\brespin|"
     r"\bre-?roll|"
     r"\biteration\b|\brevision\b|\bpick(?:s|ed|ing)? up\b|\btak(?:e|ing) over\b|\bcontinu|"
     r"\boriginal(?:ly)?\b|\bold(?:er)? (?:series|patch|version|posting))")

@@ -322,12 +322,12 @@ class _Index:
 
 def _rank(old: SeriesInfo, new: SeriesInfo, score: float) -> tuple:
     """Which links are made first: to the very next version number, then
-    to a lower one, then to the same (a resend); within each, explicit
-    evidence first ("Link to v1:" in a v20 names v1, not its previous),
+    to a lower one, then to the same (a resend); within each, the same
+    person's series before a hand-over's, then explicit evidence first ("Link to v1:" in a v20 names v1, not its previous),
     then the score, then the nearest earlier series (a repost of v1 is
     followed by v2, not the first v1)."""
     fits = 2 if _next_version(old, new) else 1 if old.version < new.version else 0
-    return (fits, score >= 0.95, round(score, 2), old.date)
+    return (fits, old.who == new.who, score >= 0.95, round(score, 2), old.date)
 
 
 def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> Lineage:
