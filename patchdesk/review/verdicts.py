@@ -202,11 +202,6 @@ _CHANGE_OFFER = _rx(r"\b(?:i|me|we|us)\b(?:'\w+)?(?:\s+\w+){0,2}\s*$")
 # A promise of a next version ("I'll send v2", "will fix in v5") is not a
 # withdrawal (RULES.md, second edition): the patch is being reworked, its
 # review goes on.  A replacement already sent, or a patch given up, is.
-_WILL = r"(?:'ll|\s+will|\s+shall|'m\s+going\s+to|\s+am\s+going\s+to|\s+plan\s+to|\s+am|'m)(?:\s+be)?"
-_RESEND = (r"(?:re-?send|re-?spin|re-?submit|re-?post|revise\s+(?:this|the)|rework\s+(?:this|the)|"
-           r"(?:send|post|submit|spin|prepare)\s+(?:out\s+)?(?:a\s+|an\s+|the\s+)?(?:patch\s+)?(?:v\d+|new\s+(?:version|revision|patch|series|spin)|"
-           r"updated\s+(?:version|patch|series)|next\s+version|respin|fixed\s+version|follow-?up\s+version))")
-_NEXT = r"(?:the\s+)?(?:" + _VN + r"|next\s+(?:version|revision|iteration|spin|round|series)|new\s+version|respin)"
 _WITHDRAWN = [
     # "Please ignore this patch", "please drop it" (not "please ignore my previous comment")
     _rx(r"\bplease\s+(?:ignore|ingore|disregard|drop|discard|don't\s+apply|do\s+not\s+apply|don't\s+merge|do\s+not\s+merge)\b"
@@ -346,17 +341,12 @@ def _nak(s: str) -> list[bool]:
 
 def _changes(s: str) -> list[bool]:
     """A request for a new version, not an instruction for one that may
-    come ("when you resend") nor the author's own offer ("shall I resend");
-    else a change asked in ordinary words (``asks``)."""
+    come ("when you resend") nor the author's own offer ("shall I resend").
+    A change asked in ordinary words is ``asks``' reading, made by
+    ``find_verdicts`` when this finds nothing."""
     if any(p.search(s) for p in _NOT_CHANGES):
         return [True]
-    said = _resend(s)
-    return said if said else _asks.asks(s)
-
-
-def _explicit_change(s: str) -> bool:
-    """A resend asked or waived in so many words (not ``asks``' reading)."""
-    return any(p.search(s) for p in _NOT_CHANGES) or bool(_resend(s))
+    return _resend(s)
 
 
 def _resend(s: str) -> list[bool]:
@@ -426,10 +416,9 @@ def find_verdicts(reply: Reply | str) -> list[Verdict]:
                 if not trigger.search(low):
                     continue
                 found = read(low)
-                if kind == "changes-requested" and found and not _explicit_change(low):
-                    asked.extend(Verdict(kind, negated, sentence, paragraph.about) for negated in found)
-                else:
-                    out.extend(Verdict(kind, negated, sentence, paragraph.about) for negated in found)
+                out.extend(Verdict(kind, negated, sentence, paragraph.about) for negated in found)
+                if kind == "changes-requested" and not found:
+                    asked.extend(Verdict(kind, negated, sentence, paragraph.about) for negated in _asks.asks(low))
     decided = {(v.kind, v.negated) for v in out} | {(v.kind, v.negated) for v in asked if v.negated}
     if robot or decided & {("applied", False), ("nak", False), ("changes-requested", True), ("withdrawn", False)}:
         asked = [v for v in asked if v.negated]
