@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 
 DATA = Path(__file__).parent / "data"
-#: real mail corpora, vendored from ../shared/corpus (see data/CORPUS.md)
+#: real mail corpora, vendored from the shared corpus (see data/CORPUS.md)
 CORPUS = DATA / "corpus"
 PG_URL = os.environ.get("PATCHDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
