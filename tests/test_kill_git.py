@@ -390,3 +390,23 @@ def test_a_full_reread_cut_short_is_not_taken_for_the_old_scan(world, tmp_path, 
     subprocess.run(["git", "-C", str(repo), "update-ref", "refs/heads/cut", shas[5999]], check=True)
     run(db, "tree", "scan")
     assert _scan_state(db) == expected
+
+
+def test_a_killed_single_series_check_stops_its_command(world, tmp_path):
+    """One series is checked without a pool; its command must still end
+    with the killed ``patchdesk``, not run on to its timeout."""
+    root, _ = world
+    repo = root / "repo"
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(root / "list.mbox"))
+    run(db, "tree", "add", "t", str(repo), "--branch", "main")
+    token = f"pd-single-{uuid.uuid4().hex}"
+    proc = pd(db, "check", "k0-1@x", "--tree", "t", "--cmd", f"sleep 120; true {token}", "--timeout", "300")
+    command = f"^sh -c sleep 120; true {token}"  # the command, not patchdesk's own argv
+    deadline = time.monotonic() + 60
+    while not _leftovers(command) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _leftovers(command), "the command never started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert _wait_gone(command) == []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Annotated
 
 import typer
@@ -13,7 +11,7 @@ from ..pipeline.prepare import default_jobs
 from ..store.checks import check_job, save_check
 from ..store.queries import series_detail
 from ..store.schema import Tree
-from ..trees.check import CheckResult, Step, exit_with_parent, run_check
+from ..trees.check import CheckResult, Step, run_checks
 from . import app
 from .worker import BrokerOption, run_jobs
 from .messages import JsonOption
@@ -42,12 +40,7 @@ def check_command(ctx: typer.Context, idents: Annotated[list[str], typer.Argumen
     if broker:  # one job per series, on the workers (which need the tree at the same path)
         results, ids = _on_workers(engine, broker, series_ids, tree_name, cmd, timeout, as_json)
     else:
-        workers = max(1, min(len(work), jobs or default_jobs()))
-        if workers == 1:
-            results = [run_check(job) for job in work]
-        else:
-            with ProcessPoolExecutor(workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
-                results = list(pool.map(run_check, work))
+        results = run_checks(work, jobs or default_jobs())
         with engine.begin() as conn:
             ids = [save_check(conn, tree.id, r) for r in results]
     if as_json:

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -156,3 +157,17 @@ def run_check(job: CheckJob) -> CheckResult:
     except GitError as exc:
         result.error = str(exc)
     return result
+
+
+def run_checks(jobs: list[CheckJob], workers: int = 1) -> list[CheckResult]:
+    """Check the series in child processes, also when there is only one.
+
+    A command run from the calling process itself would outlive it: killed
+    (even by SIGKILL), nothing would stop the command's process group until
+    it ended by itself, past any timeout.  A pool worker watches the caller
+    (``exit_with_parent``) and kills what it runs when the caller is gone."""
+    if not jobs:
+        return []
+    workers = max(1, min(len(jobs), workers))
+    with ProcessPoolExecutor(workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+        return list(pool.map(run_check, jobs))
