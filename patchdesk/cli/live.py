@@ -27,23 +27,28 @@ def lmtp_command(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8024,
     list_name: Annotated[str | None, typer.Option(
         "--list", help="List for all mail (default: each recipient's local part).")] = None,
+    accept: Annotated[list[str] | None, typer.Option(
+        "--accept", help="Take mail only for this list (a recipient's local part); repeat for more. "
+                         "Default: the lists the store knows and a few new ones.")] = None,
 ) -> None:
     """Receive list mail by LMTP (RFC 2033); answer 250 only once it is stored."""
     from ..pipeline.live import LiveDesk
-    from ..sources.lmtp import list_of, start_server
+    from ..sources.lmtp import Recipients, start_server
 
-    desk = LiveDesk(ctx.obj.engine, f"lmtp://{host}:{port}")
+    desk = LiveDesk(ctx.obj.engine, f"lmtp://{host}:{port}", durable=True)
+    recipients = Recipients(list_name, accept or (), desk.list_names())
 
-    def deliver(data: bytes, recipients: list[str]) -> list[str]:
+    def deliver(data: bytes, to: list[str]) -> list[str]:
         replies = []
-        for recipient in recipients:
-            done = desk.store(data, list_of(recipient, list_name))
+        for recipient in to:
+            done = desk.store(data, recipients.list_of(recipient))
+            recipients.stored(recipient)
             what = f"quarantined ({done.reason[:80]})" if done.outcome == "quarantined" else done.outcome
             replies.append(f"250 2.0.0 {what}".replace("\r", " ").replace("\n", " "))
         return replies
 
     desk.start()
-    server = start_server(deliver, host, port)
+    server = start_server(deliver, host, port, accept=recipients.check)
     err_console.print(f"LMTP on {host}:{port}; Ctrl-C to stop")
     _wait_for_signal().wait()
     server.stop()

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, select
 
 from ..model import RawMail
 from ..store import messages as store
+from ..store.db import keep_through_power_loss
 from ..store.review import refresh_review
 from ..store.schema import Tree
 from ..store.series import refresh_dirty
@@ -64,7 +65,9 @@ class _Trees:
 class LiveDesk:
     """Stores delivered mail one message at a time and settles it in the background."""
 
-    def __init__(self, engine: Engine, location: str, kind: str = "lmtp") -> None:
+    def __init__(self, engine: Engine, location: str, kind: str = "lmtp", durable: bool = False) -> None:
+        if durable:
+            engine = keep_through_power_loss(engine)
         self.engine = engine
         with engine.begin() as conn:
             self.source_id, _ = store.ensure_source(conn, kind, location)
@@ -76,6 +79,10 @@ class LiveDesk:
         self.stopping = False
         self.rounds = 0
         self.settler: threading.Thread | None = None
+
+    def list_names(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return store.list_names(conn)
 
     def _list_id(self, name: str | None) -> int | None:
         if not name:
@@ -94,7 +101,9 @@ class LiveDesk:
             list_id = self._list_id(list_name)
             batch = _start(self.engine, self.preparer, [mail], {})
             prepared = batch.pending.result()
-            with self.engine.begin() as conn:
+            # IMMEDIATE: wait for another writer's lock (busy_timeout) instead of
+            # failing at once when this transaction's read is overtaken
+            with self.engine.execution_options(patchdesk_immediate=True).begin() as conn:
                 _write(conn, batch, prepared, source_id or self.source_id, list_id, summary)
         self.wanted.set()
         item = prepared[0] if prepared else None

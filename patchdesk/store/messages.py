@@ -100,6 +100,10 @@ def ensure_list(conn: Connection, name: str) -> int:
     return conn.execute(select(MailingList.id).where(MailingList.name == name)).scalar_one()
 
 
+def list_names(conn: Connection) -> list[str]:
+    return list(conn.execute(select(MailingList.name).order_by(MailingList.name)).scalars())
+
+
 def ensure_source(conn: Connection, kind: str, location: str) -> tuple[int, dict]:
     """Return (id, cursor) of a source, registering it on first use."""
     insert_ignore(conn, Source.__table__, [{"kind": kind, "location": location, "cursor": "{}"}])
