@@ -8,9 +8,20 @@ from datetime import datetime
 
 from rich.console import Console
 
+from ..display import visible
+
+
+class _Console(Console):
+    """Rich, showing the invisible characters of mail text (``display``).
+    Every string printed, table cells included, passes ``render_str``."""
+
+    def render_str(self, text: str, **kwargs):
+        return super().render_str(visible(text), **kwargs)
+
+
 #: Piped output is not wrapped at 80 columns: tables stay one row per line.
-console = Console() if sys.stdout.isatty() else Console(width=200)
-err_console = Console(stderr=True)
+console = _Console() if sys.stdout.isatty() else _Console(width=200)
+err_console = _Console(stderr=True)
 
 
 def _default(value):

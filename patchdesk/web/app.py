@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
 from starlette.middleware.base import BaseHTTPMiddleware
 
+from ..display import id_path, visible_value
 from ..store.db import open_engine
 from .auth import FailureLimiter
 from .cache import PageCache
@@ -124,7 +125,10 @@ def create_app(db: str | None = None) -> FastAPI:
                   redoc_url=None)
     app.state.engine = open_engine(db)
     app.state.limiter = FailureLimiter()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
+    # finalize: every value a template prints shows invisible characters
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                             finalize=visible_value)
+    env.filters["idpath"] = id_path
     app.state.templates = Jinja2Templates(env=env)
     app.add_middleware(PageCache, engine=app.state.engine)  # innermost: hits pass the guards too
     app.add_middleware(RequestGuard)
