@@ -62,3 +62,34 @@ def test_the_cli_shows_them_and_json_keeps_the_text(tmp_path):
     data = json.loads(runner.invoke(app, ["--db", db, "export"]).output)
     assert data["patches"][0]["subject"].endswith("drop the \u202ecod.exe check")
 
+
+def test_the_export_is_byte_stable_across_runs_and_rebuilds(tmp_path):
+    """Four people post the same change: each series is related to three
+    others.  The export must not depend on the hash seed of the process
+    (set order) nor change with ``rebuild``."""
+    import os
+    import subprocess
+    import sys
+    body = patch_body("Fix it.", "drivers/gpio/a.c", "return foo(1);", "return foo(2);")
+    people = ["Ada <ada@example.org>", "Eve <eve@example.org>", "Bob <bob@example.org>", "Cy <cy@example.org>"]
+    path, db = tmp_path / "l.mbox", tmp_path / "d.db"
+    path.write_bytes(mbox([make_mail(f"p{i}@x", f"[PATCH] gpio: a: take {i}", sender=who,
+                                     date=f"Mon, 0{i + 2} Nov 2026 10:00:00 +0000",
+                                     body=body.replace("Fix it.", f"Take {i}."))
+                           for i, who in enumerate(people)]))
+    engine = open_engine(str(db))
+    ingest(engine, [path], jobs=1)
+    engine.dispose()
+
+    def exported(seed: str, *command: str) -> bytes:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        for cmd in (command, ("export",)):
+            if cmd:
+                done = subprocess.run([sys.executable, "-m", "patchdesk", "--db", str(db), *cmd], env=env,
+                                      capture_output=True, check=True)
+        return done.stdout
+
+    first = exported("1")
+    assert sum(len(s["related"]) for s in json.loads(first)["series"]) == 12
+    assert all(exported(seed) == first for seed in ("2", "3", "4"))
+    assert exported("5", "rebuild") == first

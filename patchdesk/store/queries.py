@@ -52,7 +52,8 @@ def _links(conn: Connection, around: int | None = None):
             rows.extend(found)
             frontier = {x for r in found if r[2] == "version" for x in (r[0], r[1])} - seen
     prev, nxt, related = {}, {}, defaultdict(list)
-    for older, newer, kind, confidence, evidence in set(rows):
+    # sorted: a set's order changes from run to run, and the export must not
+    for older, newer, kind, confidence, evidence in sorted(set(rows), key=lambda r: r[:3]):
         if kind == "version":
             prev[newer] = {"series": older, "confidence": confidence, "evidence": evidence}
             nxt[older] = {"series": newer, "confidence": confidence, "evidence": evidence}
