@@ -122,11 +122,12 @@ def migrate(engine: Engine) -> None:
             conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})")
 
 
-def check_location(url: str, create: bool = True) -> None:
+def check_location(url: str, create: bool = True, header: bool = True) -> None:
     """Refuse, in one line, what cannot be a store (before anything is made).
 
     ``create=False`` (read commands): a missing SQLite file is reported,
-    not created empty in the wrong folder."""
+    not created empty in the wrong folder.  ``header=False`` (``doctor``):
+    a damaged header is left for the caller to report."""
     scheme = url.split("://", 1)[0]
     if scheme.startswith("postgresql"):
         rest = url.split("://", 1)[1].split("?", 1)[0]
@@ -154,6 +155,9 @@ def check_location(url: str, create: bool = True) -> None:
         raise StoreError(f"cannot read the store {path}: {exc.strerror}") from None
     if head and head != _SQLITE_MAGIC:
         raise StoreError(f"{path} is not a patchdesk store (not an SQLite database)")
+    problem = header_problem(path) if header else None
+    if problem:
+        raise StoreError(f"the store {path} is damaged ({problem}); `patchdesk doctor` checks it in full")
 
 
 def first_line(exc: BaseException) -> str:
@@ -184,3 +188,42 @@ def open_engine(db: str | None = None, create: bool = True) -> Engine:
     except Exception as exc:  # noqa: BLE001 - driver missing, server down, corrupt file, read-only
         raise StoreError(f"cannot open the store {_safe(url)}: {first_line(exc)}") from None
     return engine
+
+
+def header_problem(path: Path) -> str | None:
+    """What the first 100 bytes of an SQLite file say is wrong, cheaply.
+
+    Read at every open: a page size that SQLite never writes, or a file
+    shorter than the database size its header records (a truncated copy,
+    a disk that lost the tail), is reported before any command reads
+    half a store and prints a wrong answer."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError:
+        return None  # check_location has said what it could
+    if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
+        return None if not head else "the header is cut short"
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    if page < 512 or page & (page - 1):
+        return f"page size {page} is not one SQLite writes"
+    pages, changed, valid_for = (int.from_bytes(head[o:o + 4], "big") for o in (28, 24, 92))
+    if changed == valid_for and pages and size < pages * page:
+        return f"the file holds {size} bytes, its header says {pages} pages of {page}"
+    return None
+
+
+def integrity_problems(engine: Engine, limit: int = 20) -> list[str]:
+    """The database engine's own full check: SQLite's ``integrity_check``
+    and ``foreign_key_check``; PostgreSQL checks its pages as it reads them
+    (``doctor`` reads every raw message), so nothing more is asked here."""
+    if engine.dialect.name != "sqlite":
+        return []
+    with engine.connect() as conn:
+        found = [r for (r,) in conn.exec_driver_sql(f"PRAGMA integrity_check({int(limit)})")]
+        problems = [] if found == ["ok"] else found
+        for table, rowid, parent, _ in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchmany(limit):
+            problems.append(f"{table} row {rowid} names a missing {parent} row")
+    return problems

@@ -255,6 +255,13 @@ def counts(conn: Connection) -> dict[str, int]:
     }
 
 
+def stored_raw(conn: Connection, table, after: int = 0, limit: int = 500) -> list:
+    """(id, raw_hash, compressed raw) of ``table`` (messages or quarantine)
+    rows after id ``after``, a page at a time."""
+    return conn.execute(select(table.id, table.raw_hash, table.raw).where(table.id > after)
+                        .order_by(table.id).limit(limit)).all()
+
+
 def messages_by_msgid(conn: Connection, msgids: Iterable[str]) -> list:
     cols = (Message.id, Message.msgid, Message.from_name, Message.from_addr,
             Message.subject, Message.date, Message.flags, Message.deleted)
