@@ -64,7 +64,10 @@ def main() -> None:
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(2)
     except SQLAlchemyError as exc:
-        sys.stderr.write(f"error: the store failed: {first_line(exc)}\n")
+        said = first_line(exc)
+        if "malformed" in said or "not a database" in said:
+            said += "; the store is damaged: `patchdesk doctor` checks it in full"
+        sys.stderr.write(f"error: the store failed: {said}\n")
         sys.exit(2)
     except OverflowError:
         sys.stderr.write("error: a number given is out of range\n")
