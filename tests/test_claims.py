@@ -86,3 +86,40 @@ def test_pages_show_both_claimants(tmp_path):
     assert "Message-ID contested" in page.text and "eve@example.net" in page.text and "good@example.com" in page.text
     assert "good_one()" in page.text and "evil" not in page.text  # the stored message's own diff
     assert page.headers["content-security-policy"]
+
+
+def test_two_writers_at_once_cannot_both_keep_a_message_id(engine, monkeypatch):
+    """Two processes store Good Dev's patch and Eve's copy in the same
+    instant (PostgreSQL, read committed): each looks the Message-ID up
+    before the other has committed.  One must still end up the claimant.
+    The pause after the lookup lets the other writer in, if it can get in."""
+    import threading
+
+    from patchdesk.pipeline.live import LiveDesk
+    from patchdesk.store import messages
+    lookup, arrived = messages.existing_msgids, threading.Barrier(2)
+
+    def slow_lookup(conn, msgids):
+        found = lookup(conn, msgids)
+        try:
+            arrived.wait(timeout=3)  # both writers read before either writes, unless one is held off
+        except threading.BrokenBarrierError:
+            pass
+        return found
+    monkeypatch.setattr(messages, "existing_msgids", slow_lookup)
+    desks = [LiveDesk(engine, "lmtp://a"), LiveDesk(engine, "lmtp://b")]
+    mails = [series_mails()[1], eve_mail()]
+    done = []
+    writers = [threading.Thread(target=lambda d=d, m=m: done.append(d.store(m))) for d, m in zip(desks, mails)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    for d in desks:
+        d.preparer.close()
+    assert sorted(d.outcome for d in done) == ["stored", "stored"]
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        names = sorted(m for (m,) in conn.execute(text("SELECT msgid FROM messages")))
+        flagged = conn.execute(text("SELECT count(*) FROM messages WHERE msgid_conflict")).scalar()
+    assert names[0] == "legit-1@example.com" and names[1].startswith("legit-1@example.com~") and flagged == 2

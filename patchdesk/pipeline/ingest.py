@@ -135,6 +135,7 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
         if item.note is not None:
             notes[item.digest] = (item.row["msgid"], item.note)
 
+    store.hold_claims(conn)
     clashing = rename_claimants(rows, store.existing_msgids(conn, {row["msgid"] for row in rows}))
     named = {row["raw_hash"]: row["msgid"] for row in rows}
     for digest, sub in submissions.items():

@@ -158,6 +158,22 @@ def ids_by_hash(conn: Connection, hashes: Iterable[str]) -> dict[str, int]:
     return {h: mid for h, mid in lookup(conn, Message.raw_hash, hashes, Message.id)}
 
 
+#: PostgreSQL advisory lock key ("PDCL"): one writer at a time names new messages.
+_CLAIMS_LOCK = 0x5044434C
+
+
+def hold_claims(conn: Connection) -> None:
+    """Until this transaction ends, no other writer may name messages.
+
+    Which message keeps a Message-ID is decided by what is stored already
+    (``pipeline.claims``).  Under PostgreSQL's read committed two writers
+    storing rival claimants at once would each find the id free and both
+    keep it; taken before the lookup, this lock makes the second wait for
+    the first's commit.  SQLite has one writer at a time already."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_CLAIMS_LOCK})")
+
+
 def existing_msgids(conn: Connection, msgids: Iterable[str]) -> set[str]:
     return {row[0] for row in lookup(conn, Message.msgid, msgids)}
 
