@@ -98,3 +98,87 @@ def claimant_id(claimed: str, raw_hash: str) -> str:
 def claimed_id(msgid: str) -> str:
     """The Message-ID a stored message claims (its header's)."""
     return _CLAIMANT_SUFFIX.sub("", msgid)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRecord:
+    """A submission as the judging stages read it: what parse found in a
+    patch, cover letter or pull request, with its message's sender, date
+    and thread parent, decoded (no JSON, no packed bytes).
+
+    The store loads these (``store.series``), the in-memory ``judge`` makes
+    them from mail; both hand them to the same stages.  ``series_id``,
+    ``number`` and ``lineage_state`` say where the submission stood before
+    this judgement (None and "new" when it was never judged), so a refresh
+    can tell what moved."""
+
+    msgid: str
+    kind: str                       # "patch" | "cover" | "pull"
+    name: str
+    version: tuple[int, int]
+    counter: int | None
+    total: int | None
+    rfc: bool
+    resend: bool
+    date: datetime | None
+    from_addr: str
+    from_name: str
+    parent: str | None
+    patch_id: str = ""
+    paths: tuple[str, ...] = ()
+    lines: frozenset[int] = frozenset()
+    #: the patch's own trailers: (key, value, name, email)
+    trailers: tuple[tuple[str, str, str, str], ...] = ()
+    #: b4 change-id, supersedes, ... as parse found them
+    meta: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    mentions: tuple[str, ...] = ()
+    series_id: int | None = None
+    number: int | None = None
+    lineage_state: str = "new"
+
+    def meta_values(self, key: str) -> tuple[str, ...]:
+        for name, values in self.meta:
+            if name == key:
+                return values
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class PatchInfo:
+    """One patch as version linking compares it (``versions``)."""
+
+    msgid: str
+    number: int
+    name: str
+    sender: str
+    date: datetime
+    patch_id: str
+    paths: frozenset[str]
+    lines: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesInfo:
+    """One series as version linking sees it (``versions.lineage``); ``key``
+    is its id in the store, or its place in an in-memory judgement."""
+
+    key: int
+    name: str
+    sender: str
+    version: tuple[int, int]
+    date: datetime
+    patches: tuple[PatchInfo, ...]
+    members: frozenset[str]
+    #: thread parents of this series' messages that lie outside the series
+    replies_to: frozenset[str] = frozenset()
+    mentions: frozenset[str] = frozenset()
+    change_ids: frozenset[str] = frozenset()
+    supersedes: frozenset[str] = frozenset()
+    #: the person behind ``sender`` (``identity.people``); "" means the address
+    person: str = ""
+    #: persons the patches credit as authors (Signed-off-by, Co-developed-by, From:)
+    credits: frozenset[str] = frozenset()
+
+    @property
+    def who(self) -> str:
+        return self.person or self.sender

@@ -4,8 +4,8 @@ break subject-based tools: re-titled, reordered, split, other senders."""
 from datetime import datetime, timedelta
 
 from patchdesk.series.kinds import line_hash
-from patchdesk.versions.lineage import SeriesInfo, link_series, pair_patches
-from patchdesk.versions.similarity import PatchInfo
+from patchdesk.model import PatchInfo, SeriesInfo
+from patchdesk.versions.lineage import link_series, pair_patches
 
 T0 = datetime(2026, 11, 2)
 

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 from patchdesk.parse.pointers import version_pointers
 from patchdesk.series.kinds import line_hash
-from patchdesk.versions.lineage import SeriesInfo, link_series
-from patchdesk.versions.similarity import PatchInfo, name_similarity
+from patchdesk.model import PatchInfo, SeriesInfo
+from patchdesk.versions.lineage import link_series
+from patchdesk.versions.similarity import name_similarity
 
 T0 = datetime(2025, 10, 1)
 

@@ -28,8 +28,8 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from ..series.assemble import PATCH_KINDS, SeriesDraft, Submission as Draftable, assemble
 from ..versions.identity import credited, name_key, people
-from ..versions.lineage import Lineage, SeriesInfo, link_series
-from ..versions.similarity import PatchInfo
+from ..model import PatchInfo, SeriesInfo
+from ..versions.lineage import Lineage, link_series
 from .messages import bulk_insert, chunks, insert_ignore, lookup
 from .retry import claim, transaction
 from .threads import mark_roots

@@ -21,7 +21,7 @@ from ..series.assemble import PATCH_KINDS
 from ..trees.applied import METHODS, CommitIndex, find_applied, proposals
 from ..trees.gitlog import GitError, commits, is_ancestor, mailmap, resolve
 from ..versions.identity import mailmap_aliases
-from ..versions.similarity import PatchInfo
+from ..model import PatchInfo
 from .messages import as_utc, bulk_insert, chunks, insert_ignore, lookup
 from .retry import xact_lock
 from .schema import AddressAlias, Applied, Commit, Message, Submission, SubmissionPath, Tree, TreeCommit

@@ -28,7 +28,8 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
-from ..versions.similarity import PatchInfo, overlap
+from ..model import PatchInfo
+from ..versions.similarity import overlap
 
 METHODS = ("link", "patch-id", "fuzzy", "partial")
 #: Clock skew allowed between a mail's date and the commit that applied it.

@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from .lineage import SeriesInfo, pair_patches
+from ..model import SeriesInfo
+from .lineage import pair_patches
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,10 +34,11 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from ..model import SeriesInfo
 from .identity import describe_change
-from .similarity import PatchInfo, name_similarity, overlap, patch_score, path_overlap
+from .similarity import name_similarity, overlap, patch_score, path_overlap
 
 #: Without explicit evidence, an earlier series must be at most this old.
 IMPLICIT_WINDOW = timedelta(days=365)
@@ -71,28 +72,6 @@ _COMMON_LINE = 50
 _MIN_SHARED = 3
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesInfo:
-    key: int
-    name: str
-    sender: str
-    version: tuple[int, int]
-    date: datetime
-    patches: tuple[PatchInfo, ...]
-    members: frozenset[str]
-    #: thread parents of this series' messages that lie outside the series
-    replies_to: frozenset[str] = frozenset()
-    mentions: frozenset[str] = frozenset()
-    change_ids: frozenset[str] = frozenset()
-    supersedes: frozenset[str] = frozenset()
-    #: the person behind ``sender`` (``identity.people``); "" means the address
-    person: str = ""
-    #: persons the patches credit as authors (Signed-off-by, Co-developed-by, From:)
-    credits: frozenset[str] = frozenset()
-
-    @property
-    def who(self) -> str:
-        return self.person or self.sender
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,24 +9,15 @@ that one" (a split) or "that one is a piece of this" (a merge).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 
 import re
 
 from rapidfuzz import fuzz
 
+from ..model import PatchInfo
 
-@dataclass(frozen=True, slots=True)
-class PatchInfo:
-    msgid: str
-    number: int
-    name: str
-    sender: str
-    date: datetime
-    patch_id: str
-    paths: frozenset[str]
-    lines: frozenset[int]
+
 
 
 @dataclass(frozen=True, slots=True)
