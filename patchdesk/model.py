@@ -12,6 +12,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+#: Kinds of submission that take a numbered slot in a series (a cover
+#: letter takes slot 0); with ``cover``, the kinds series are made of.
+PATCH_KINDS = ("patch", "pull")
+ASSEMBLED = ("patch", "cover", "pull")
+
 #: Formats a raw message can be stored in.  ``rfc822`` is ordinary mail;
 #: ``hypermail`` is an archived web page of one message (see parse.hypermail).
 FORMATS = ("rfc822", "hypermail")

@@ -27,10 +27,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..model import PATCH_KINDS
+
 SEND_WINDOW = timedelta(days=1)
 UNTHREADED_WINDOW = timedelta(minutes=30)
-#: Kinds that take a numbered slot in a series (a cover takes slot 0).
-PATCH_KINDS = ("patch", "pull")
 MAX_TOTAL = 999
 
 
