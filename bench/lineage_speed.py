@@ -5,7 +5,7 @@ revision's, on the same series of a real store, in one process.
     bench/lineage_speed.py --db STORE [--baseline REV] [--rounds N]
 
 The series of every sender are loaded from STORE (an ingested list, e.g.
-linux-block's 101k messages) once, as ``store.series.update_series`` sees
+linux-block's 101k messages) once, as ``pipeline.series.update_series`` sees
 them.  Then, alternately for N rounds, ``link_series`` of this checkout
 runs over each person's series (its unit of work: all addresses of one
 person), and ``link_series`` of REV (default: the commit before identity
@@ -32,7 +32,8 @@ from sqlalchemy import func, select  # noqa: E402
 
 from patchdesk.store.db import open_engine  # noqa: E402
 from patchdesk.store.schema import Message  # noqa: E402
-from patchdesk.store.series import _drafts, _info, _load, all_senders  # noqa: E402
+from patchdesk.judge.series import drafts_of, infos_of  # noqa: E402
+from patchdesk.store.series import all_senders, load_submissions  # noqa: E402
 from patchdesk.versions.lineage import link_series  # noqa: E402
 
 
@@ -62,8 +63,8 @@ def main() -> None:
     engine = open_engine(args.db)
     with engine.connect() as conn:
         messages = conn.execute(select(func.count()).select_from(Message)).scalar_one()
-        drafts, info = _drafts(_load(conn, all_senders(conn)))
-    infos = _info(drafts, {i: i for i in range(len(drafts))}, info)
+        drafts, info = drafts_of(load_submissions(conn, all_senders(conn)))
+    infos = infos_of(drafts, {i: i for i in range(len(drafts))}, info)
     by_person, by_sender = defaultdict(list), defaultdict(list)
     for s in infos:
         by_person[s.who].append(s)

@@ -209,7 +209,7 @@ def test_a_scan_killed_after_saving_its_head_still_matches(world, tmp_path):
     db = tmp_path / "pd.db"
     run(db, "ingest", str(root / "list.mbox"))
     run(db, "tree", "add", "t", str(repo), "--branch", "killed")
-    from patchdesk.store.trees import scan_tree
+    from patchdesk.pipeline.trees import scan_tree
     engine = open_engine(str(db))
     scan_tree(engine, "t")
     engine.dispose()
@@ -367,7 +367,7 @@ def test_a_full_reread_cut_short_is_not_taken_for_the_old_scan(world, tmp_path, 
     is rewound (a full re-read), the re-read dies after its first batch, and
     the branch returns to the head scanned before.  The next scan must read
     the branch again, not find that head "scanned" over a cleared cache."""
-    from patchdesk.store.trees import BATCH, scan_tree
+    from patchdesk.pipeline.trees import BATCH, scan_tree
     root, shas = world
     repo = root / "repo"
     db = tmp_path / "pd.db"

@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from ..store.review import refresh_review
-from ..store.trees import TreeError, add_tree, list_trees, scan_tree
+from ..pipeline.trees import TreeError, add_tree, scan_tree
+from ..store.trees import list_trees
 from . import app
 from .worker import BrokerOption, run_jobs
 from .messages import JsonOption

@@ -30,8 +30,9 @@ from ..store.messages import save_cursor
 from ..store.retry import transaction, xact_lock
 from ..store.review import refresh_review
 from ..store.schema import Message, Source, Tree
-from ..store.series import refresh_dirty
-from ..store.trees import TreeError, matcher, scan_tree
+from ..pipeline.series import refresh_dirty
+from ..pipeline.trees import TreeError, scan_tree
+from ..store.trees import matcher
 from . import records
 from .slices import reader
 

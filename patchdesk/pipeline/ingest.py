@@ -37,10 +37,11 @@ from ..model import RawMail
 from ..parse import content_hash
 from ..sources import discover, store_files
 from ..store import messages as store
-from ..store.series import insert_submissions, mark_dirty, refresh_dirty
+from ..store.series import insert_submissions, mark_dirty
 from ..store.retry import transaction
 from ..store.review import insert_notes, refresh_review
 from ..store.trees import matcher
+from .series import refresh_dirty
 from ..store.threads import mark_roots, thread_input, update_threads
 from .claims import rename_claimants
 from .prepare import Prepared, Preparer, default_jobs

@@ -31,10 +31,10 @@ from ..store import messages as store
 from ..store.db import keep_through_power_loss
 from ..store.review import refresh_review
 from ..store.schema import Tree
-from ..store.series import refresh_dirty
 from ..store.trees import commit_index, match_patches
 from .ingest import IngestSummary, _start, _write
 from .prepare import Preparer
+from .series import refresh_dirty
 
 
 def as_lf(data: bytes) -> bytes:

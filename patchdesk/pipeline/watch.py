@@ -31,7 +31,7 @@ from ..sources.files import MAILDIR_PARTS, is_maildir
 from ..sources.publicinbox import epochs_of, is_public_inbox
 from ..store import messages as store
 from ..store.schema import Source, Tree
-from ..store.trees import TreeError, scan_tree
+from .trees import TreeError, scan_tree
 from ..trees.gitlog import GitError, resolve
 from .ingest import ingest
 from .live import LiveDesk

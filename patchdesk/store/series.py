@@ -1,16 +1,10 @@
-"""Series, lineage links and patch states in the store, kept incremental.
+"""Series, lineage links and lineage states in the store: loading and saving.
 
 Ingest marks the senders of new submissions dirty in the batch's own
-transaction; ``refresh_dirty`` then recomputes their series once per run
-(not once per batch), and a run killed in between leaves the dirty list
-for the next run to finish.
-
-Series membership depends only on one sender's submissions (a series is
-one person's send), and version links only join series of one sender.  So
-when new submissions arrive, everything of their senders is loaded,
-re-assembled and re-linked with the pure stages, and written back; the
-rest of the archive is not touched.  Related links (other senders) are
-found through the files the new series touch.
+transaction (``mark_dirty``); ``pipeline.series`` then loads everything of
+those senders (``load_submissions``), judges it with ``judge.series`` and
+saves the result here.  A run killed in between leaves the dirty list for
+the next run to finish.
 
 Series ids stay stable: a recomputed series keeps the id of the stored
 series with the same anchor, else of the one it shares most messages with.
@@ -22,21 +16,15 @@ import json
 from array import array
 from datetime import datetime, timezone
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from ..series.assemble import PATCH_KINDS, SeriesDraft, Submission as Draftable, assemble
-from ..versions.identity import credited, name_key, people
-from ..model import PatchInfo, SeriesInfo
-from ..versions.lineage import Lineage, link_series
+from ..model import ASSEMBLED, PATCH_KINDS, PatchInfo, SeriesInfo, SubmissionRecord
 from .messages import bulk_insert, chunks, insert_ignore, lookup
-from .retry import claim, transaction
-from .threads import mark_roots
 from .schema import (AddressAlias, DirtySender, Message, PatchLink, SenderName, Series, SeriesLink, Submission,
                      SubmissionPath, ThreadNode)
 
-ASSEMBLED = ("patch", "cover", "pull")
 
 
 def pack_lines(lines: Iterable[int]) -> bytes:
@@ -59,8 +47,8 @@ def unpack_lines(data: bytes) -> frozenset[int]:
     return frozenset(packed)
 
 
-def _load(conn: Connection, senders: set[str]):
-    """Every assembled submission of ``senders`` with thread parent and date."""
+def load_submissions(conn: Connection, senders: Iterable[str]) -> list[SubmissionRecord]:
+    """Every assembled submission of ``senders``, with thread parent and date."""
     query = (select(*Submission.__table__.columns, Message.date, Message.from_addr,
                     Message.from_name, ThreadNode.parent)
              .join(Message, Message.id == Submission.message_id)
@@ -69,11 +57,18 @@ def _load(conn: Connection, senders: set[str]):
     rows = []
     for part in chunks(sorted(senders), 500):
         rows.extend(conn.execute(query.where(Message.from_addr.in_(part))).all())
-    return rows
+    return [_record(row) for row in rows]
 
 
-#: How far a person's addresses are followed (a name, its addresses, their names...).
-_IDENTITY_ROUNDS = 3
+def _record(row) -> SubmissionRecord:
+    meta = json.loads(row.meta or "{}")
+    return SubmissionRecord(
+        row.msgid, row.kind, row.name, (row.version_major, row.version_minor), row.counter, row.total,
+        bool(row.rfc), bool(row.resend), row.date, row.from_addr, row.from_name, row.parent,
+        row.patch_id, tuple(split_paths(row.paths)), unpack_lines(row.lines),
+        tuple(tuple(t) for t in json.loads(row.trailers or "[]")),
+        tuple((k, tuple(v)) for k, v in meta.items()), tuple(row.mentions.split()),
+        row.series_id, row.number, row.lineage_state)
 
 
 def aliases_of(conn: Connection, addresses: set[str]) -> set[tuple[str, str]]:
@@ -83,67 +78,23 @@ def aliases_of(conn: Connection, addresses: set[str]) -> set[tuple[str, str]]:
     return found
 
 
-#: At most this many credited authors are followed per round (a backport
-#: carries a long Signed-off-by chain).
-_CREDITS_FOLLOWED = 50
+def save_names(conn: Connection, pairs: set[tuple[str, str]]) -> None:
+    """Remember (address, name key) pairs: who posted under which name."""
+    insert_ignore(conn, SenderName.__table__, [{"sender": a, "name_key": k} for a, k in sorted(pairs)])
 
 
-def _handed_over(rows) -> set[str]:
-    """Authors credited by later versions (v2 and up) besides their sender:
-    whose earlier series a hand-over continues."""
-    found: set[str] = set()
-    for row in rows:
-        if row.version_major >= 2 and row.kind == "patch" and row.trailers not in ("", "[]"):
-            found |= credited(json.loads(row.trailers), row.from_addr)
-            if len(found) >= _CREDITS_FOLLOWED:
-                break
-    return set(sorted(found)[:_CREDITS_FOLLOWED])
+def senders_named(conn: Connection, keys: set[str]) -> set[str]:
+    """Every address that posted under one of these name keys."""
+    return {a for _, a in lookup(conn, SenderName.name_key, keys, SenderName.sender)}
 
 
-def _with_other_addresses(conn: Connection, senders: set[str],
-                          rows: list) -> tuple[set[str], list, set[tuple[str, str]]]:
-    """Add the submissions of every other address of the same person as
-    ``senders``: posting under the same full display name, or tied to one by
-    a registered tree's ``.mailmap`` (``versions.identity``): a person's
-    series are linked together, whichever address sent them.  Also returns
-    the ``.mailmap`` pairs found, for ``identity.people``."""
-    fresh = rows
-    aliases: set[tuple[str, str]] = set()
-    for _ in range(_IDENTITY_ROUNDS):
-        pairs = {(row.from_addr, key) for row in fresh if (key := name_key(row.from_name))}
-        insert_ignore(conn, SenderName.__table__, [{"sender": a, "name_key": k} for a, k in sorted(pairs)])
-        others = {a for _, a in lookup(conn, SenderName.name_key, {k for _, k in pairs}, SenderName.sender)}
-        mapped = aliases_of(conn, {row.from_addr for row in fresh})
-        aliases |= mapped
-        others |= {a for pair in mapped for a in pair}
-        others |= _handed_over(fresh)
-        others -= senders
-        if not others:
-            break
-        senders = senders | others
-        # recomputed here: taken out of the outbox first, as claim() takes its own (a
-        # person with many addresses is then done once per refresh, not once per chunk)
-        for part in chunks(sorted(others), 500):
-            conn.execute(delete(DirtySender).where(DirtySender.sender.in_(part)))
-        fresh = _load(conn, others)
-        rows = rows + fresh
-    return senders, rows, aliases
+def take_dirty(conn: Connection, senders: Iterable[str]) -> None:
+    """Take senders out of the outbox (they are being recomputed now)."""
+    for part in chunks(sorted(senders), 500):
+        conn.execute(delete(DirtySender).where(DirtySender.sender.in_(part)))
 
 
-def _drafts(rows) -> tuple[list[SeriesDraft], dict[str, tuple]]:
-    subs, info = [], {}
-    for sub in rows:
-        date, addr, name, parent = sub.date, sub.from_addr, sub.from_name, sub.parent
-        if date is None:
-            continue
-        subs.append(Draftable(sub.msgid, parent, date, addr, sub.kind, sub.name,
-                              (sub.version_major, sub.version_minor), sub.counter, sub.total,
-                              sub.rfc, sub.resend))
-        info[sub.msgid] = (sub, date, name, parent)
-    return assemble(subs), info
-
-
-def _match_ids(conn: Connection, senders: set[str], drafts: list[SeriesDraft]) -> dict[int, int]:
+def _match_ids(conn: Connection, senders: set[str], drafts: list) -> dict[int, int]:
     """draft index -> existing series id, by anchor then by shared members."""
     existing = {}
     for part in chunks(sorted(senders), 500):
@@ -173,13 +124,13 @@ def _match_ids(conn: Connection, senders: set[str], drafts: list[SeriesDraft]) -
     return matched
 
 
-def _series_row(draft: SeriesDraft, info: dict[str, tuple]) -> dict:
+def _series_row(draft, records: dict[str, SubmissionRecord]) -> dict:
     cover = draft.cover
     first = draft.members[0]
     return {
         "anchor": draft.anchor, "name": draft.name,
         "version_major": draft.version[0], "version_minor": draft.version[1],
-        "sender": draft.sender, "submitter": info[first.msgid][2] or draft.sender,
+        "sender": draft.sender, "submitter": records[first.msgid].from_name or draft.sender,
         "cover_msgid": cover.msgid if cover else None, "total": draft.total,
         "complete": not draft.missing, "missing": json.dumps(draft.missing),
         "extra": json.dumps(draft.extra), "rfc": any(m.rfc for m in draft.members),
@@ -188,8 +139,9 @@ def _series_row(draft: SeriesDraft, info: dict[str, tuple]) -> dict:
     }
 
 
-def _write_series(conn: Connection, senders: set[str], drafts, info) -> dict[int, int]:
-    """Store drafts; return draft index -> series id.  Unchanged rows are
+def write_series(conn: Connection, senders: set[str], drafts: list, records: dict[str, SubmissionRecord]
+                 ) -> dict[int, int]:
+    """Store ``series.assemble`` drafts; return draft index -> series id.  Unchanged rows are
     not rewritten: most of a sender's series stay as they were."""
     matched = _match_ids(conn, senders, drafts)
     columns = [c for c in Series.__table__.columns if c.name != "id"]
@@ -200,7 +152,7 @@ def _write_series(conn: Connection, senders: set[str], drafts, info) -> dict[int
     ids: dict[int, int] = {}
     changed, fresh = [], {}
     for i, draft in enumerate(drafts):
-        row = _series_row(draft, info)
+        row = _series_row(draft, records)
         if i in matched:
             ids[i] = matched[i]
             old = current.get(matched[i], {})
@@ -208,12 +160,12 @@ def _write_series(conn: Connection, senders: set[str], drafts, info) -> dict[int
                 changed.append({**row, "_id": matched[i]})
         else:
             fresh[i] = row
-    ids.update(_insert_series(conn, fresh, set(_series_of(conn, senders))))
+    ids.update(_insert_series(conn, fresh, set(series_of(conn, senders))))
     if changed:
         conn.execute(update(Series).where(Series.id == bindparam("_id"))
                      .values({k: bindparam(k) for k in changed[0] if k != "_id"}), changed)
     keep = set(ids.values())
-    stale = [sid for sid in _series_of(conn, senders) if sid not in keep]
+    stale = [sid for sid in series_of(conn, senders) if sid not in keep]
     _unlink(conn, sorted(keep), stale)
     for part in chunks(stale):
         conn.execute(update(Submission).where(Submission.series_id.in_(part)).values(series_id=None))
@@ -247,7 +199,7 @@ def _differs(old, new) -> bool:
     return old != new
 
 
-def _series_of(conn: Connection, senders: set[str]) -> list[int]:
+def series_of(conn: Connection, senders: set[str]) -> list[int]:
     out = []
     for part in chunks(sorted(senders), 500):
         out.extend(conn.execute(select(Series.id).where(Series.sender.in_(part))).scalars())
@@ -261,14 +213,9 @@ def _unlink(conn: Connection, recomputed: list[int], stale: list[int]) -> None:
         conn.execute(delete(SeriesLink).where(SeriesLink.newer_id.in_(part) | SeriesLink.older_id.in_(part)))
 
 
-#: A path touched by more submissions than this (MAINTAINERS, Makefile)
-#: says nothing about two series doing the same work.
-_COMMON_PATH = 50
-_MAX_NEIGHBOURS = 300
-
-
-def _neighbours(conn: Connection, infos: list[SeriesInfo]) -> list[SeriesInfo]:
-    """Other senders' series touching the same (not too common) files."""
+def neighbours(conn: Connection, infos: list[SeriesInfo], common: int, limit: int) -> list[SeriesInfo]:
+    """Other senders' series touching the same files (a path touched by
+    more than ``common`` submissions is passed over), the newest ``limit``."""
     paths = set()
     for s in infos:
         for p in s.patches:
@@ -276,46 +223,15 @@ def _neighbours(conn: Connection, infos: list[SeriesInfo]) -> list[SeriesInfo]:
     by_path: dict[str, list[int]] = defaultdict(list)
     for path, message_id in lookup(conn, SubmissionPath.path, paths, SubmissionPath.message_id):
         by_path[path].append(message_id)
-    messages = {m for ids in by_path.values() if len(ids) <= _COMMON_PATH for m in ids}
+    messages = {m for ids in by_path.values() if len(ids) <= common for m in ids}
     own = {s.key for s in infos}
     series_ids = {sid for _, sid in lookup(conn, Submission.message_id, messages, Submission.series_id)
                   if sid is not None and sid not in own}
-    return load_series_infos(conn, sorted(series_ids, reverse=True)[:_MAX_NEIGHBOURS])
+    return load_series_infos(conn, sorted(series_ids, reverse=True)[:limit])
 
 
-def _info(drafts, ids, info, aliases: Iterable[tuple[str, str]] = ()) -> list[SeriesInfo]:
-    person = people(((sub.from_addr, name) for sub, _, name, _ in info.values()), aliases)
-    out = []
-    for i, draft in enumerate(drafts):
-        members = frozenset(m.msgid for m in draft.members)
-        patches, mentions, change_ids, supersedes, replies_to = [], set(), set(), set(), set()
-        for number, member in draft.patches:
-            sub = info[member.msgid][0]
-            patches.append(PatchInfo(member.msgid, number, member.name, member.sender, member.date,
-                                     sub.patch_id, frozenset(split_paths(sub.paths)),
-                                     unpack_lines(sub.lines)))
-        for member in draft.members:
-            sub, _, _, parent = info[member.msgid]
-            meta = json.loads(sub.meta or "{}")
-            change_ids.update(meta.get("change-id", ()))
-            supersedes.update(v.strip("<>") for v in meta.get("supersedes", ()))
-            mentions.update(sub.mentions.split())
-            if parent and parent not in members:
-                replies_to.add(parent)
-        own = person.get(draft.sender, draft.sender)
-        credits = set()
-        if draft.version[0] >= 2:
-            for _, member in draft.patches:
-                sub = info[member.msgid][0]
-                credits |= {person.get(a, a) for a in credited(json.loads(sub.trailers or "[]"), draft.sender)}
-        out.append(SeriesInfo(ids[i], draft.name, draft.sender, draft.version, draft.first_date,
-                              tuple(patches), members, frozenset(replies_to), frozenset(mentions),
-                              frozenset(change_ids), frozenset(supersedes),
-                              person=own, credits=frozenset(credits - {own})))
-    return out
-
-
-def _write_links(conn: Connection, lineage: Lineage, msgids: set[str]) -> None:
+def write_links(conn: Connection, lineage, msgids: set[str]) -> None:
+    """Replace the links touching ``msgids`` with ``lineage``'s (``versions.lineage.Lineage``)."""
     for part in chunks(sorted(msgids)):
         conn.execute(delete(PatchLink).where(PatchLink.newer_msgid.in_(part) | PatchLink.older_msgid.in_(part)))
     # ignore: lineage may name a split twice, and a concurrent refresh of
@@ -328,32 +244,17 @@ def _write_links(conn: Connection, lineage: Lineage, msgids: set[str]) -> None:
          "confidence": link.confidence, "evidence": link.evidence} for link in lineage.patches], ignore=True)
 
 
-def _states(conn: Connection, infos: list[SeriesInfo], lineage: Lineage) -> dict[str, str]:
-    """``superseded`` for patches with a successor and series with a full
-    next version: the lineage half of the state (the review stage decides
-    the final ``state`` from it and the replies)."""
-    replaced = {link.older for link in lineage.patches if link.kind in ("version", "split", "merge")}
-    by_key = {s.key: s for s in infos}
-    done = set()
-    for link in lineage.series:
-        if link.kind != "version":
-            continue
-        old, new = by_key[link.older], by_key[link.newer]
-        if new.version[1] == 0 or len(new.patches) >= len(old.patches):
-            done.add(old.key)
-    series_rows = [{"k": s.key, "st": "superseded" if s.key in done else "new"} for s in infos]
-    patch_rows = [{"m": p.msgid, "st": "superseded" if (p.msgid in replaced or s.key in done) else "new"}
-                  for s in infos for p in s.patches]
-    if series_rows:
+def write_lineage_states(conn: Connection, series: dict[int, str], patches: dict[str, str]) -> None:
+    """What lineage alone says of each series and patch ("new" or "superseded")."""
+    if series:
         conn.execute(update(Series).where(Series.id == bindparam("k")).values(lineage_state=bindparam("st")),
-                     series_rows)
-    if patch_rows:
+                     [{"k": k, "st": st} for k, st in series.items()])
+    if patches:
         conn.execute(update(Submission).where(Submission.msgid == bindparam("m"))
-                     .values(lineage_state=bindparam("st")), patch_rows)
-    return {row["m"]: row["st"] for row in patch_rows}
+                     .values(lineage_state=bindparam("st")), [{"m": m, "st": st} for m, st in patches.items()])
 
 
-def _old_links(conn: Connection, series_ids: list[int], msgids: set[str]) -> tuple[set, set]:
+def old_links(conn: Connection, series_ids: list[int], msgids: set[str]) -> tuple[set, set]:
     """The stored links touching these series and messages, before they are
     recomputed, to tell afterwards which of them changed."""
     series_links = {(o, n, k) for part in chunks(series_ids) for o, n, k in conn.execute(
@@ -363,54 +264,6 @@ def _old_links(conn: Connection, series_ids: list[int], msgids: set[str]) -> tup
         select(PatchLink.older_msgid, PatchLink.newer_msgid, PatchLink.kind)
         .where(PatchLink.older_msgid.in_(part) | PatchLink.newer_msgid.in_(part)))}
     return series_links, patch_links
-
-
-def _changed(info: dict[str, tuple], drafts, ids: dict[int, int], states: dict[str, str],
-             infos: list[SeriesInfo], lineage: Lineage, old: tuple[set, set]) -> set[str]:
-    """Messages whose review may differ now: moved to another series or
-    position, another lineage state, or a version/split/related link gained
-    or lost (at either end).  Only their threads are judged again, not a
-    prolific sender's whole history."""
-    after = {m.msgid: (ids[i], n) for i, d in enumerate(drafts) for n, m in d.patches}
-    after.update({d.cover.msgid: (ids[i], 0) for i, d in enumerate(drafts) if d.cover})
-    changed = {msgid for msgid, (sub, *_) in info.items()
-               if (sub.series_id, sub.number, sub.lineage_state)
-               != (*after.get(msgid, (None, None)), states.get(msgid, sub.lineage_state))}
-    old_series, old_patches = old
-    new_series = {(link.older, link.newer, link.kind) for link in lineage.series}
-    new_patches = {(link.older, link.newer, link.kind) for link in lineage.patches}
-    for older, newer, _ in old_patches ^ new_patches:
-        changed.update((older, newer))
-    members = {s.key: s.members for s in infos}
-    for older, newer, _ in old_series ^ new_series:
-        changed.update(members.get(older, ()))
-        changed.update(members.get(newer, ()))
-    return changed
-
-
-#: called with the patches a refresh placed in a series for the first time,
-#: in the same transaction (git trees match them: see ``store.trees.matcher``)
-Placed = Callable[[Connection, set[str]], None]
-
-
-def update_series(conn: Connection, senders: set[str], placed: Placed | None = None) -> int:
-    """Re-assemble and re-link everything of ``senders``; return series count."""
-    senders = {s for s in senders if s}
-    if not senders:
-        return 0
-    senders, rows, aliases = _with_other_addresses(conn, senders, _load(conn, senders))
-    drafts, info = _drafts(rows)
-    old = _old_links(conn, _series_of(conn, senders), set(info))
-    ids = _write_series(conn, senders, drafts, info)
-    infos = _info(drafts, ids, info, aliases)
-    neighbours = _neighbours(conn, infos)
-    lineage = link_series(infos, neighbours=neighbours)
-    _write_links(conn, lineage, set(info))
-    states = _states(conn, infos, lineage)
-    mark_roots(conn, _changed(info, drafts, ids, states, infos + neighbours, lineage, old))
-    if placed is not None:
-        placed(conn, {m.msgid for d in drafts for _, m in d.patches if info[m.msgid][0].series_id is None})
-    return len(drafts)
 
 
 def insert_submissions(conn: Connection, rows: list[dict]) -> None:
@@ -423,22 +276,6 @@ def insert_submissions(conn: Connection, rows: list[dict]) -> None:
 
 def mark_dirty(conn: Connection, senders: Iterable[str]) -> None:
     insert_ignore(conn, DirtySender.__table__, [{"sender": s} for s in sorted(set(senders)) if s])
-
-
-def refresh_dirty(engine, chunk: int = 50, placed: Placed | None = None) -> int:
-    """Recompute series for every dirty sender, a chunk per transaction.
-
-    Each chunk is claimed out of the outbox in its own transaction, so
-    several processes (series jobs, a live ingest) can empty it together,
-    and a sender marked again meanwhile stays marked (``retry.claim``)."""
-    def one(conn) -> int | None:
-        senders = set(claim(conn, DirtySender.sender, chunk))
-        return update_series(conn, senders, placed) if senders else None
-
-    total = 0
-    while (done := transaction(engine, one)) is not None:
-        total += done
-    return total
 
 
 def all_senders(conn: Connection) -> set[str]:

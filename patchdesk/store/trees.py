@@ -1,51 +1,29 @@
 """Registered git trees, their scanned commits, and applied detection.
 
-A scan reads only the commits since the last scanned head (when the branch
-moved forward; a rewritten branch is read again whole), caches each
-commit's patch-id, files, changed-line hashes and named Message-IDs, in
-batches of one transaction each.  Detection then matches every patch
-against every cached commit with the pure ``trees.applied`` and queues the
-threads whose patches changed for the review stage, which turns a match
-into the ``accepted`` state.
+``pipeline.trees`` reads a branch with git and caches each commit's
+patch-id, files, changed-line hashes and named Message-IDs here
+(``save_commits``).  Detection then matches every patch against every
+cached commit with the pure ``trees.applied`` and queues the threads whose
+patches changed for the review stage, which turns a match into the
+``accepted`` state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
-from pathlib import Path
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, select
 
-from ..series.assemble import PATCH_KINDS
+from ..model import PATCH_KINDS
 from ..trees.applied import METHODS, CommitIndex, find_applied, proposals
-from ..trees.gitlog import GitError, commits, is_ancestor, mailmap, resolve
 from ..versions.identity import mailmap_aliases
 from ..model import PatchInfo
 from .messages import as_utc, bulk_insert, chunks, insert_ignore, lookup
-from .retry import xact_lock
 from .schema import AddressAlias, Applied, Commit, Message, Submission, SubmissionPath, Tree, TreeCommit
-from .series import mark_dirty, pack_lines, refresh_dirty, split_paths, unpack_lines
+from .series import mark_dirty, pack_lines, split_paths, unpack_lines
 from .threads import mark_roots
 
 BATCH = 2000
-
-
-class TreeError(Exception):
-    """A tree cannot be registered or read; the message says why."""
-
-
-def add_tree(conn: Connection, name: str, path: Path, branch: str) -> int:
-    if conn.execute(select(Tree.id).where(Tree.name == name)).scalar() is not None:
-        raise TreeError(f"a tree named {name!r} is already registered")
-    try:
-        head = resolve(path, branch)
-    except GitError as exc:
-        raise TreeError(f"{path}: no branch {branch!r} ({exc})") from None
-    if not head:
-        raise TreeError(f"{path}: no branch {branch!r}")
-    return conn.execute(Tree.__table__.insert().values(name=name, path=str(path.absolute()), branch=branch,
-                                                       head="")).inserted_primary_key[0]
 
 
 def has_trees(conn: Connection) -> bool:
@@ -56,84 +34,7 @@ def list_trees(conn: Connection) -> list:
     return conn.execute(select(Tree).order_by(Tree.name)).all()
 
 
-#: Up to this many new commits, only they are matched (not the whole history).
-INCREMENTAL = 500
-
-
-def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) -> dict:
-    """Read the commits ``name``'s branch gained since the last scan and
-    match them: the new ones alone, or everything after a full read.  The
-    head is saved in the matching transaction, so a scan killed before it
-    reads those commits again next time instead of never matching them;
-    a full read forgets the old head as it clears the old commits.
-    Matching holds the "applied" lock, so trees scanned side by side by
-    workers do not judge the same patches' rivals at once."""
-    with engine.connect() as conn:
-        tree = conn.execute(select(Tree).where(Tree.name == name)).first()
-    if tree is None:
-        raise TreeError(f"no tree named {name!r}")
-    repo = Path(tree.path)
-    try:
-        head = resolve(repo, tree.branch)
-    except GitError as exc:
-        raise TreeError(f"tree {name}: {exc}") from None
-    since = tree.head if tree.head and tree.head != head and is_ancestor(repo, tree.head, head) else None
-    if tree.head == head:
-        with engine.begin() as conn:
-            aliases = _save_mailmap(conn, name, mailmap(repo, head))
-        if aliases:
-            refresh_dirty(engine)
-        return {"tree": name, "new_commits": 0, "head": head, "full": False, "shas": [], "matched": 0,
-                "aliases": aliases}
-    with engine.begin() as conn:
-        position = 0
-        if since is None:  # first scan, or the branch was rewritten: read it whole
-            conn.execute(delete(TreeCommit).where(TreeCommit.tree_id == tree.id))
-            # no head until the new reading is complete: a scan killed in between must not find the
-            # old head still "scanned" (with the branch back there, it returned having read nothing)
-            conn.execute(update(Tree).where(Tree.id == tree.id).values(head=""))
-        else:
-            position = len(conn.execute(select(TreeCommit.sha).where(TreeCommit.tree_id == tree.id)).all())
-    count = 0
-    batch: list = []
-    new_shas: list[str] = []
-
-    def flush() -> None:
-        nonlocal batch
-        with engine.begin() as conn:
-            insert_ignore(conn, Commit.__table__, [_commit_row(c) for c in batch])
-            insert_ignore(conn, TreeCommit.__table__, [{"tree_id": tree.id, "sha": c.sha, "position": position + i}
-                                                       for i, c in enumerate(batch, count - len(batch))])
-        batch = []
-        if progress:
-            progress(count)
-
-    try:
-        for commit in commits(repo, head, since):
-            batch.append(commit)
-            new_shas.append(commit.sha)
-            count += 1
-            if len(batch) >= BATCH:
-                flush()
-    except GitError as exc:
-        raise TreeError(f"tree {name}: {exc}") from None
-    if batch:
-        flush()
-    with engine.begin() as conn:  # matched and marked scanned together: a kill cannot leave commits unmatched
-        xact_lock(conn, "applied")  # scans of other trees, in other workers, match one at a time
-        if since is None or len(new_shas) > INCREMENTAL:
-            matched = update_applied(conn)
-        else:
-            matched = add_applied(conn, new_shas)
-        conn.execute(update(Tree).where(Tree.id == tree.id).values(head=head, scanned_at=datetime.now(timezone.utc)))
-        aliases = _save_mailmap(conn, name, mailmap(repo, head))
-    if aliases:
-        refresh_dirty(engine)  # the persons it joins are linked again now
-    return {"tree": name, "new_commits": count, "head": head, "full": since is None, "shas": new_shas,
-            "matched": matched, "aliases": aliases}
-
-
-def _save_mailmap(conn: Connection, tree: str, text: str) -> int:
+def save_mailmap(conn: Connection, tree: str, text: str) -> int:
     """Replace the tree's ``.mailmap`` pairs; mark dirty the senders of
     pairs that are new or gone.  Returns how many pairs changed."""
     source = f"mailmap:{tree}"
@@ -146,6 +47,13 @@ def _save_mailmap(conn: Connection, tree: str, text: str) -> int:
     insert_ignore(conn, AddressAlias.__table__, [{"source": source, "addr": a, "alias": b} for a, b in sorted(new)])
     mark_dirty(conn, {a for pair in old ^ new for a in pair})
     return len(old ^ new)
+
+
+def save_commits(conn: Connection, tree_id: int, batch: list, first: int) -> None:
+    """Cache a batch of read commits and their places on the tree's branch."""
+    insert_ignore(conn, Commit.__table__, [_commit_row(c) for c in batch])
+    insert_ignore(conn, TreeCommit.__table__, [{"tree_id": tree_id, "sha": c.sha, "position": first + i}
+                                               for i, c in enumerate(batch)])
 
 
 def _commit_row(c) -> dict:

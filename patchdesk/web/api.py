@@ -24,7 +24,7 @@ from ..store.queries import find_series, patch_dicts, series_detail
 from ..store.review import set_override
 from ..store.schema import Message, Series, StateEvent
 from ..store.threads import thread_nodes
-from ..store.trees import TreeError, add_tree
+from ..pipeline.trees import TreeError, add_tree
 from .auth import check_token
 
 router = APIRouter(prefix="/api")
