@@ -32,6 +32,8 @@ from ..model import PatchInfo
 from ..versions.similarity import overlap
 
 METHODS = ("link", "patch-id", "fuzzy", "partial")
+#: Methods that show the whole patch in a tree (``partial`` does not).
+WHOLE = METHODS[:3]
 #: Clock skew allowed between a mail's date and the commit that applied it.
 SKEW = timedelta(days=1)
 #: Seconds between a mail's date and a commit's author date that still

@@ -1,0 +1,128 @@
+"""The review of a group of series, from plain data.
+
+The caller gathers, for some series and every later version of them
+(which carry trailers forward): their patches, the replies in their
+threads (``review.scope.ThreadReplies``), each patch's previous version
+and what it had collected, successors, manual states, the commits that
+carry a patch, and the MAINTAINERS roles.  ``review_series`` judges each
+patch with ``review.assess`` (oldest series first, so a v2 sees what v1
+collected in this same run) and each series from its patches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ..model import SubmissionRecord
+from ..review.assess import PatchFacts, PatchReview, assess, prior_of
+from ..review.continuity import OBJECTIONS, Prior
+from ..review.roles import RoleBook
+from ..review.scope import ThreadReplies
+from ..review.states import Fact, Override, series_state
+from ..trees.applied import WHOLE
+
+
+def utc(date: datetime | None) -> datetime:
+    """Dates as aware UTC (a missing date sorts first)."""
+    if date is None:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRef:
+    """A series to review: its key, cover letter and what lineage says of it."""
+
+    id: int
+    cover: str | None
+    lineage_state: str
+
+
+@dataclass
+class ReviewWork:
+    """Everything the review of ``series`` (oldest first) needs."""
+
+    series: list[SeriesRef]
+    #: series id -> its patches, by number then date
+    patches: dict[int, list[SubmissionRecord]]
+    thread: ThreadReplies
+    #: newer patch -> the older patch it continues
+    older_of: dict[str, str] = field(default_factory=dict)
+    #: older patch -> what it had collected when last judged
+    priors: dict[str, Prior] = field(default_factory=dict)
+    #: older patch -> (its newest successor, that one's date)
+    successor: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    #: patch or cover msgid -> the maintainer's manual state
+    overrides: dict[str, Override] = field(default_factory=dict)
+    #: patch msgid -> the commits carrying it (``store.trees.applied_rows``)
+    applied: dict[str, list[dict]] = field(default_factory=dict)
+    book: RoleBook = field(default_factory=lambda: RoleBook.from_texts([]))
+
+
+@dataclass
+class ReviewOutcome:
+    """Per patch: (msgid, series id, review); per series: its state."""
+
+    patches: list[tuple[str, int, PatchReview]] = field(default_factory=list)
+    series: dict[int, str] = field(default_factory=dict)
+
+
+def stored_prior(record: SubmissionRecord, trailers: list[dict], verdicts: list[dict]) -> Prior:
+    """An earlier version's patch as last judged: its trailers, and the
+    NAKs and change requests the next version should answer."""
+    objections = tuple(v for v in verdicts if v["kind"] in OBJECTIONS and not v["negated"])
+    return Prior(record.msgid, record.patch_id, record.paths, record.lines, tuple(trailers), objections)
+
+
+def accepted_fact(commits: list[dict], posted: datetime) -> Fact | None:
+    """A tree carries the patch whole (a partial application is shown, but
+    does not make the patch accepted)."""
+    whole = [c for c in commits if c["method"] in WHOLE]
+    if not whole:
+        return None
+    c = min(whole, key=lambda c: (WHOLE.index(c["method"]), -c["confidence"]))
+    when = max(c["date"] or posted, posted)
+    return Fact(when, f"in {c['tree']} as {c['commit'][:12]} ({c['method']}: {c['evidence']})", "")
+
+
+def facts_of(record: SubmissionRecord) -> PatchFacts:
+    return PatchFacts(record.msgid, utc(record.date), record.from_name, record.from_addr, record.patch_id,
+                      record.paths, record.lines, record.trailers)
+
+
+def review_series(work: ReviewWork) -> ReviewOutcome:
+    """Judge every patch of ``work.series``, then each series from its patches."""
+    out = ReviewOutcome()
+    judged: dict[str, PatchReview] = {}
+    judged_facts: dict[str, PatchFacts] = {}
+    for s in work.series:
+        rows = work.patches.get(s.id, [])
+        shared = work.thread.replies(s.cover, "series") if s.cover else []
+        for row in rows:
+            if row.msgid in judged:
+                continue  # a Message-ID shared by two mails: judged once
+            facts = facts_of(row)
+            replies = work.thread.replies(row.msgid, "patch") + shared
+            for sibling in rows:
+                if sibling.msgid != row.msgid:
+                    replies += work.thread.replies(sibling.msgid, "series", wide_only=True)
+            older = work.older_of.get(row.msgid)
+            prior = (prior_of(judged[older], judged_facts[older]) if older in judged
+                     else work.priors.get(older)) if older else None
+            superseded = None
+            if row.lineage_state == "superseded" or s.lineage_state == "superseded":
+                newer, when = work.successor.get(row.msgid, ("", facts.date))
+                superseded = Fact(when, f"superseded by {newer}" if newer else "the series has a newer version",
+                                  newer)
+            review = assess(facts, replies, work.book.role_for(facts.paths), prior=prior, superseded=superseded,
+                            accepted=accepted_fact(work.applied.get(row.msgid, []), facts.date),
+                            override=work.overrides.get(row.msgid) or work.overrides.get(s.cover or ""))
+            judged[row.msgid] = review
+            judged_facts[row.msgid] = facts
+            out.patches.append((row.msgid, s.id, review))
+        state = series_state([judged[r.msgid].state for r in rows if r.msgid in judged])
+        if s.cover in work.overrides:
+            state = work.overrides[s.cover].state
+        out.series[s.id] = state
+    return out
