@@ -31,7 +31,7 @@ from sqlalchemy import select, update  # noqa: E402
 from patchdesk.series.assemble import PATCH_KINDS  # noqa: E402
 from patchdesk.store.db import open_engine  # noqa: E402
 from patchdesk.store.schema import Applied, Commit, Submission, Tree  # noqa: E402
-from patchdesk.store.review import refresh_review  # noqa: E402
+from patchdesk.pipeline.review import refresh_review  # noqa: E402
 from patchdesk.pipeline.trees import add_tree, scan_tree  # noqa: E402
 from patchdesk.store.trees import add_applied, update_applied  # noqa: E402
 

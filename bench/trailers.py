@@ -36,7 +36,7 @@ from patchdesk.pipeline.ingest import ingest  # noqa: E402
 from patchdesk.store.db import open_engine  # noqa: E402
 from patchdesk.store.messages import raw_of  # noqa: E402
 from patchdesk.store.queries import patch_dicts  # noqa: E402
-from patchdesk.store.review import review_everything  # noqa: E402
+from patchdesk.pipeline.review import review_everything  # noqa: E402
 from patchdesk.store.schema import Message, Submission, ThreadNode  # noqa: E402
 from patchdesk.pipeline.series import refresh_dirty  # noqa: E402
 from patchdesk.store.series import all_senders, mark_dirty  # noqa: E402

@@ -10,7 +10,8 @@ from pathlib import Path
 from mailgen import make_mail, mbox
 from patchdesk.pipeline.ingest import ingest
 from patchdesk.store.queries import find_series, series_detail
-from patchdesk.store.review import load_maintainers, review_everything
+from patchdesk.pipeline.review import review_everything
+from patchdesk.store.review import load_maintainers
 
 DATA = Path(__file__).parent / "data"
 SEED_BODY = (DATA / "seed" / "lkml-archive-page.txt").read_text().split("\n\n\n", 1)[1]

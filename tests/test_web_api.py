@@ -98,7 +98,8 @@ def test_tree_registration_and_limits(client, tmp_path):
 
 
 def test_board_maintainer_filter_and_queue(client):
-    from patchdesk.store.review import load_maintainers, review_everything
+    from patchdesk.pipeline.review import review_everything
+    from patchdesk.store.review import load_maintainers
     with client.app_state.engine.begin() as conn:
         load_maintainers(conn, "", "X DRIVER\nM:\tMaria <maria@x.org>\nS:\tMaintained\nF:\tdrivers/x.c\n\n"
                                    "Y DRIVER\nM:\tYann <yann@y.org>\nS:\tMaintained\nF:\tdrivers/y.c\n")

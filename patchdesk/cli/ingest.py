@@ -118,7 +118,7 @@ def rebuild_command(ctx: typer.Context) -> None:
 @app.command("relink")
 def relink_command(ctx: typer.Context, broker: BrokerOption = None) -> None:
     """Recompute every sender's series and version links, then judge the changed ones again."""
-    from ..store.review import refresh_review
+    from ..pipeline.review import refresh_review
     from ..pipeline.series import refresh_dirty
     from ..store.series import all_senders, mark_dirty
     from ..store.trees import matcher

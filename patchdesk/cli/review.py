@@ -11,7 +11,8 @@ import typer
 
 from ..review.maintainers import parse_maintainers
 from ..review.states import STATES
-from ..store.review import clear_override, load_maintainers, review_everything, role_book, set_override
+from ..pipeline.review import clear_override, review_everything, role_book, set_override
+from ..store.review import load_maintainers
 from . import app
 from .messages import JsonOption
 from .output import console, error, print_json

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..store.review import refresh_review
+from ..pipeline.review import refresh_review
 from ..pipeline.trees import TreeError, add_tree, scan_tree
 from ..store.trees import list_trees
 from . import app

@@ -28,8 +28,8 @@ from ..pipeline.ingest import IngestSummary, _write, pump
 from ..pipeline.prepare import Preparer
 from ..store.messages import save_cursor
 from ..store.retry import transaction, xact_lock
-from ..store.review import refresh_review
 from ..store.schema import Message, Source, Tree
+from ..pipeline.review import refresh_review
 from ..pipeline.series import refresh_dirty
 from ..pipeline.trees import TreeError, scan_tree
 from ..store.trees import matcher

@@ -39,8 +39,9 @@ from ..sources import discover, store_files
 from ..store import messages as store
 from ..store.series import insert_submissions, mark_dirty
 from ..store.retry import transaction
-from ..store.review import insert_notes, refresh_review
+from ..store.review import insert_notes
 from ..store.trees import matcher
+from .review import refresh_review
 from .series import refresh_dirty
 from ..store.threads import mark_roots, thread_input, update_threads
 from .claims import rename_claimants

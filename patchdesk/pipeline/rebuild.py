@@ -14,12 +14,13 @@ from sqlalchemy import Engine, bindparam, delete, select, update
 
 from ..model import RawMail
 from ..store.messages import decompress, flag_conflicts, ids_by_fingerprint
-from ..store.review import insert_notes, review_everything
+from ..store.review import insert_notes
 from ..store.schema import (DirtyRoot, DirtySender, Message, SenderName, PatchLink, PatchReview, ReviewNote, Series,
                             SeriesLink, StateEvent, Submission, SubmissionPath)
 from ..store.series import all_senders, insert_submissions, mark_dirty
 from ..store.threads import rebuild_threads
 from .claims import rename_claimants
+from .review import review_everything
 from .series import refresh_dirty
 from .prepare import parse_or_reason, parsed_fields, review_note, submission_fields
 

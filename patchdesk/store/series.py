@@ -57,10 +57,11 @@ def load_submissions(conn: Connection, senders: Iterable[str]) -> list[Submissio
     rows = []
     for part in chunks(sorted(senders), 500):
         rows.extend(conn.execute(query.where(Message.from_addr.in_(part))).all())
-    return [_record(row) for row in rows]
+    return [record_of(row) for row in rows]
 
 
-def _record(row) -> SubmissionRecord:
+def record_of(row) -> SubmissionRecord:
+    """A submissions row joined with its message and thread node, decoded."""
     meta = json.loads(row.meta or "{}")
     return SubmissionRecord(
         row.msgid, row.kind, row.name, (row.version_major, row.version_minor), row.counter, row.total,

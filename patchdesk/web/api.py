@@ -21,7 +21,7 @@ from ..review.states import STATES
 from ..store.board import series_page
 from ..store.checks import checks_of
 from ..store.queries import find_series, patch_dicts, series_detail
-from ..store.review import set_override
+from ..pipeline.review import set_override
 from ..store.schema import Message, Series, StateEvent
 from ..store.threads import thread_nodes
 from ..pipeline.trees import TreeError, add_tree

@@ -24,7 +24,7 @@ from ..store.messages import raw_of
 from ..store.overlaps import overlaps_of
 from ..store.queries import diff_texts, find_series, patch_dicts, series_detail, version_label
 from ..store.schema import Series
-from ..store.review import role_book
+from ..pipeline.review import role_book
 from ..store.series import load_series_info
 from ..store.threads import load_thread
 from ..versions.interdiff import interdiff
