@@ -1,0 +1,158 @@
+"""``judge``: mail held in memory to the whole judgement, with no store.
+
+The same stages the store-backed pipeline runs (``judge.series``,
+``versions``, ``judge.review``), on every message at once: parse, keep each
+post once (a later, different message claiming a Message-ID becomes its
+claimant, as at ingest), thread, assemble and link series, then review
+them oldest first.  Golden fixtures (``tests/data/judge/``) and
+``patchdesk judge FILE`` use it; a store that ingested the same mail holds
+the same judgement (``tests/test_judge_golden.py`` checks both ways).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..model import ASSEMBLED, PATCH_KINDS, PatchInfo, RawMail, SubmissionRecord, Unreadable, claimant_id
+from ..parse import content_hash, parse
+from ..parse.subject import parse_subject
+from ..review.assess import PatchReview, note_of
+from ..review.roles import RoleBook
+from ..review.scope import ThreadReplies
+from ..review.states import Override
+from ..series.assemble import SeriesDraft
+from ..series.kinds import describe
+from ..threads import ThreadInput, link
+from ..trees.applied import CommitIndex, find_applied
+from ..trees.gitlog import Commit
+from ..versions.lineage import Lineage, link_series
+from ..versions.succession import SUCCESSION, lineage_states
+from .review import ReviewWork, SeriesRef, review_series, utc
+from .series import drafts_of, infos_of
+
+
+@dataclass
+class Judgement:
+    """Everything decided about a set of mails."""
+
+    drafts: list[SeriesDraft]
+    #: series key (1, 2, ... in order of first post) -> its draft index
+    keys: dict[int, int]
+    records: dict[str, SubmissionRecord]
+    lineage: Lineage
+    series_state: dict[int, str]
+    reviews: dict[str, PatchReview]
+    #: messages that could not be read: (position, reason)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _read(mails: Iterable[RawMail | bytes]):
+    """Parsed messages, each post once; later claimants renamed."""
+    seen_hash, seen_fp, taken = set(), set(), set()
+    parsed, unreadable = [], []
+    for i, mail in enumerate(mails):
+        raw = mail if isinstance(mail, RawMail) else RawMail(mail, str(i))
+        digest = content_hash(raw.data)
+        if digest in seen_hash:
+            continue
+        seen_hash.add(digest)
+        try:
+            msg = parse(raw)
+        except Unreadable as exc:
+            unreadable.append((raw.position, str(exc)))
+            continue
+        if msg.fingerprint in seen_fp:
+            continue  # the same post, delivered with other headers
+        seen_fp.add(msg.fingerprint)
+        if msg.msgid in taken:
+            msg = dataclasses.replace(msg, msgid=claimant_id(msg.msgid, digest))
+        taken.add(msg.msgid)
+        parsed.append(msg)
+    return parsed, unreadable
+
+
+def _record(msg, features, parent: str | None) -> SubmissionRecord:
+    s = features.subject
+    return SubmissionRecord(
+        msg.msgid, features.kind, s.name[:2000], s.version, s.counter, s.total, s.is_rfc, s.is_resend,
+        msg.date, msg.from_addr, msg.from_name, parent, features.patch_id, tuple(features.paths),
+        features.lines, tuple((t.key, t.value, t.name, t.email) for t in features.trailers),
+        tuple((k, tuple(v)) for k, v in features.meta.items()), tuple(features.mentions))
+
+
+def judge(mails: Iterable[RawMail | bytes], *, commits: Iterable[Commit] = (), maintainers: Iterable[str] = (),
+          overrides: dict[str, Override] | None = None) -> Judgement:
+    """The judgement of ``mails`` (and of ``commits`` in a tree, for applied)."""
+    parsed, unreadable = _read(mails)
+    nodes, _ = link([ThreadInput(m.msgid, m.references, utc(m.date).strftime("%Y-%m-%dT%H:%M:%S")
+                                 if m.date else "") for m in parsed])
+    records, notes, messages = {}, {}, {}
+    for msg in parsed:
+        features = describe(msg)
+        parent = nodes[msg.msgid].parent if msg.msgid in nodes else None
+        if features.kind in ASSEMBLED:
+            records[msg.msgid] = _record(msg, features, parent)
+            continue
+        messages[msg.msgid] = (msg.from_addr, msg.from_name, utc(msg.date))
+        if msg.references or parse_subject(msg.subject).is_reply:  # as ``pipeline.prepare.review_note``
+            note = note_of(msg.body, msg.from_addr)
+            if note:
+                notes[msg.msgid] = note
+    drafts, by_msgid = drafts_of(records.values())
+    order = sorted(range(len(drafts)), key=lambda i: (drafts[i].first_date, drafts[i].anchor))
+    ids = {i: key for key, i in enumerate(order, 1)}
+    infos = infos_of(drafts, ids, by_msgid)
+    lineage = link_series(infos)
+    series_lineage, patch_lineage = lineage_states(infos, lineage)
+    placed = {m.msgid: (ids[i], n) for i, d in enumerate(drafts) for n, m in d.patches}
+    placed.update({d.cover.msgid: (ids[i], 0) for i, d in enumerate(drafts) if d.cover})
+    by_msgid = {m: dataclasses.replace(r, series_id=placed.get(m, (None, None))[0],
+                                       number=placed.get(m, (None, None))[1],
+                                       lineage_state=patch_lineage.get(m, "new")) for m, r in by_msgid.items()}
+    children: dict[str, list[str]] = defaultdict(list)
+    for node in nodes.values():
+        if node.parent:
+            children[node.parent].append(node.msgid)
+    older_of: dict[str, str] = {}
+    successor: dict[str, tuple[str, datetime]] = {}
+    for link_ in lineage.patches:
+        if link_.kind not in SUCCESSION:
+            continue
+        if link_.newer not in older_of or link_.kind == "version":
+            older_of[link_.newer] = link_.older
+        when = utc(by_msgid[link_.newer].date) if link_.newer in by_msgid else None
+        if when and (link_.older not in successor or when < successor[link_.older][1]):
+            successor[link_.older] = (link_.newer, when)
+    patches = {ids[i]: [by_msgid[m.msgid] for _, m in d.patches] for i, d in enumerate(drafts)}
+    work = ReviewWork([SeriesRef(ids[i], drafts[i].cover.msgid if drafts[i].cover else None,
+                                 series_lineage.get(ids[i], "new")) for i in order],
+                      patches, ThreadReplies(children, set(records), messages, notes), older_of, {}, successor,
+                      overrides or {}, _applied(by_msgid, commits), RoleBook.from_texts(list(maintainers)))
+    outcome = review_series(work)
+    return Judgement(drafts, {key: i for i, key in ids.items()}, by_msgid, lineage, outcome.series,
+                     {m: r for m, _, r in outcome.patches}, unreadable)
+
+
+def _applied(records: dict[str, SubmissionRecord], commits: Iterable[Commit]) -> dict[str, list[dict]]:
+    """Patch -> the commits carrying it, as ``store.trees.applied_rows`` gives them."""
+    commits = list(commits)
+    if not commits:
+        return {}
+    index = CommitIndex([PatchInfo(c.sha, 0, c.subject, c.author_email, c.date, c.patch_id, frozenset(c.paths),
+                                   c.lines) for c in commits],
+                        {c.sha: tuple(c.msgids) for c in commits if c.msgids},
+                        {c.sha: c.committed or c.date for c in commits})
+    patches = [PatchInfo(r.msgid, r.number or 1, r.name, r.from_addr, utc(r.date), r.patch_id, frozenset(r.paths),
+                         r.lines) for r in records.values() if r.kind in PATCH_KINDS and r.series_id is not None]
+    by_sha = {c.sha: c for c in commits}
+    out: dict[str, list[dict]] = {}
+    for m in find_applied(patches, index):
+        c = by_sha[m.sha]
+        out.setdefault(m.msgid, []).append({"tree": "", "commit": m.sha, "method": m.method,
+                                            "confidence": m.confidence, "evidence": m.evidence,
+                                            "date": c.date, "subject": c.subject})
+    return out
