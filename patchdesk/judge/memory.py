@@ -31,7 +31,7 @@ from ..trees.applied import CommitIndex, find_applied
 from ..trees.gitlog import Commit
 from ..versions.lineage import Lineage, link_series
 from ..versions.succession import SUCCESSION, lineage_states
-from .review import ReviewWork, SeriesRef, review_series, utc
+from .review import ReviewWork, SeriesRef, next_version_of, review_series, utc
 from .series import drafts_of, infos_of
 
 
@@ -128,10 +128,15 @@ def judge(mails: Iterable[RawMail | bytes], *, commits: Iterable[Commit] = (), m
         if when and (link_.older not in successor or when < successor[link_.older][1]):
             successor[link_.older] = (link_.newer, when)
     patches = {ids[i]: [by_msgid[m.msgid] for _, m in d.patches] for i, d in enumerate(drafts)}
+    first = {ids[i]: (d.cover or d.members[0]).msgid for i, d in enumerate(drafts)}
+    following = next_version_of([(ids[i], series_lineage.get(ids[i], "new"), d.version, d.first_date, first[ids[i]])
+                                 for i, d in enumerate(drafts)],
+                                [(link_.older, link_.newer) for link_ in lineage.series if link_.kind == "version"])
     work = ReviewWork([SeriesRef(ids[i], drafts[i].cover.msgid if drafts[i].cover else None,
                                  series_lineage.get(ids[i], "new")) for i in order],
-                      patches, ThreadReplies(children, set(records), messages, notes), older_of, {}, successor,
-                      overrides or {}, _applied(by_msgid, commits), RoleBook.from_texts(list(maintainers)))
+                      patches, ThreadReplies(children, set(records), messages, notes), older_of=older_of,
+                      successor=successor, overrides=overrides or {}, applied=_applied(by_msgid, commits),
+                      book=RoleBook.from_texts(list(maintainers)), next_version=following)
     outcome = review_series(work)
     return Judgement(drafts, {key: i for i, key in ids.items()}, by_msgid, lineage, outcome.series,
                      {m: r for m, _, r in outcome.patches}, unreadable)

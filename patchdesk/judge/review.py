@@ -58,6 +58,8 @@ class ReviewWork:
     #: patch msgid -> the commits carrying it (``store.trees.applied_rows``)
     applied: dict[str, list[dict]] = field(default_factory=dict)
     book: RoleBook = field(default_factory=lambda: RoleBook.from_texts([]))
+    #: series id -> its full next version: (label such as "v2", first post, first msgid)
+    next_version: dict[int, tuple[str, datetime, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,6 +93,41 @@ def facts_of(record: SubmissionRecord) -> PatchFacts:
                       record.paths, record.lines, record.trailers)
 
 
+def _replaced(work: ReviewWork, s: SeriesRef, row: SubmissionRecord,
+              posted: datetime) -> tuple[Fact | None, Fact | None]:
+    """(superseded, dropped) facts of a patch, each dated by the mail that
+    caused it: its successor's, or the next version's first post."""
+    newer = work.successor.get(row.msgid)
+    if row.lineage_state == "superseded" and newer:
+        return Fact(newer[1], f"superseded by {newer[0]}", newer[0]), None
+    if row.lineage_state in ("superseded", "dropped") or s.lineage_state == "superseded":
+        following = work.next_version.get(s.id)
+        if following:
+            label, when, msgid = following
+            return None, Fact(max(when, posted), f"dropped in {label} ({msgid})", msgid)
+        return Fact(posted, "the series has a newer version", ""), None
+    return None, None
+
+
+def version_label(major: int, minor: int) -> str:
+    return f"v{major}" + (f".{minor}" if minor else "")
+
+
+def next_version_of(series: list[tuple[int, str, tuple[int, int], datetime, str]],
+                    links: list[tuple[int, int]]) -> dict[int, tuple[str, datetime, str]]:
+    """series id -> its full next version (label, first post, first msgid).
+    ``series``: (id, lineage state, version, first post, first msgid) each;
+    ``links``: (older, newer) version links.  A series lineage calls
+    superseded has a full next version: the one it links to."""
+    by_id = {s[0]: s for s in series}
+    out = {}
+    for older, newer in links:
+        if older in by_id and newer in by_id and by_id[older][1] == "superseded":
+            _, _, version, first, msgid = by_id[newer]
+            out[older] = (version_label(*version), utc(first), msgid)
+    return out
+
+
 def review_series(work: ReviewWork) -> ReviewOutcome:
     """Judge every patch of ``work.series``, then each series from its patches."""
     out = ReviewOutcome()
@@ -110,18 +147,17 @@ def review_series(work: ReviewWork) -> ReviewOutcome:
             older = work.older_of.get(row.msgid)
             prior = (prior_of(judged[older], judged_facts[older]) if older in judged
                      else work.priors.get(older)) if older else None
-            superseded = None
-            if row.lineage_state == "superseded" or s.lineage_state == "superseded":
-                newer, when = work.successor.get(row.msgid, ("", facts.date))
-                superseded = Fact(when, f"superseded by {newer}" if newer else "the series has a newer version",
-                                  newer)
+            superseded, dropped = _replaced(work, s, row, facts.date)
             review = assess(facts, replies, work.book.role_for(facts.paths), prior=prior, superseded=superseded,
                             accepted=accepted_fact(work.applied.get(row.msgid, []), facts.date),
-                            override=work.overrides.get(row.msgid) or work.overrides.get(s.cover or ""))
+                            override=work.overrides.get(row.msgid) or work.overrides.get(s.cover or ""),
+                            dropped=dropped)
             judged[row.msgid] = review
             judged_facts[row.msgid] = facts
             out.patches.append((row.msgid, s.id, review))
         state = series_state([judged[r.msgid].state for r in rows if r.msgid in judged])
+        if s.lineage_state == "superseded":
+            state = "superseded"  # a full next version is current, whatever became of this one's patches
         if s.cover in work.overrides:
             state = work.overrides[s.cover].state
         out.series[s.id] = state

@@ -15,7 +15,7 @@ import time
 
 from sqlalchemy import Connection, Engine
 
-from ..judge.review import ReviewWork, SeriesRef, review_series, stored_prior
+from ..judge.review import ReviewWork, SeriesRef, next_version_of, review_series, stored_prior
 from ..review.roles import RoleBook
 from ..review.scope import ThreadReplies
 from ..review.states import Override
@@ -66,8 +66,13 @@ def gather(conn: Connection, series_rows: list, book: RoleBook) -> ReviewWork:
     priors = {m: stored_prior(rec, *reviews.get(m, ([], [])))
               for m, rec in store.records_by_msgid(conn, olds).items()}
     overrides = {m: Override(*row) for m, row in store.overrides_of(conn, set(msgids) | covers).items()}
+    following = next_version_of(
+        [(s.id, s.lineage_state, (s.version_major, s.version_minor), s.first_date,
+          s.cover_msgid or next((p.msgid for p in patches.get(s.id, [])), "")) for s in series_rows],
+        store.version_links(conn, ids))
     return ReviewWork([SeriesRef(s.id, s.cover_msgid, s.lineage_state) for s in series_rows], patches, thread,
-                      older_of, priors, _successors(conn, msgids), overrides, applied_rows(conn, msgids), book)
+                      older_of=older_of, priors=priors, successor=_successors(conn, msgids), overrides=overrides,
+                      applied=applied_rows(conn, msgids), book=book, next_version=following)
 
 
 def update_review(conn: Connection, series_ids: set[int], book: RoleBook | None = None,

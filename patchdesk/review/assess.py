@@ -87,7 +87,7 @@ def _trailer(key, value, name, email, source, msgid, by, flags=()) -> dict:
 
 def assess(patch: PatchFacts, replies: list[Reply], role_of: Callable[[str], str], *,
            prior: Prior | None = None, superseded: Fact | None = None, accepted: Fact | None = None,
-           override: Override | None = None) -> PatchReview:
+           override: Override | None = None, dropped: Fact | None = None) -> PatchReview:
     """Judge one patch (see the module docstring)."""
     trailers = [_trailer(k, v, n, e, "patch", patch.msgid, patch.author_email)
                 for k, v, n, e in patch.own_trailers if k != "Signed-off-by"]
@@ -122,16 +122,16 @@ def assess(patch: PatchFacts, replies: list[Reply], role_of: Callable[[str], str
             statements.append(Statement(reply.msgid, reply.date, reply.by_name, email, role, "reply"))
     continuity: dict = {}
     if prior is not None:
-        carried, dropped, continuity = carry_forward(prior, patch.patch_id, trailers)
+        carried, lost, continuity = carry_forward(prior, patch.patch_id, trailers)
         trailers.extend(carried)
-        continuity["dropped_trailers"] = dropped
+        continuity["dropped_trailers"] = lost
         continuity["objections"] = [
             {**{k: o[k] for k in ("kind", "by", "by_email", "role", "msgid", "text")},
              **dict(zip(("status", "why"), objection_status(o, prior, patch.patch_id, patch.lines)))}
             for o in prior.objections]
     trailers.sort(key=lambda t: (order_key(t["key"]), t["source"] != "patch"))
     events = replay(patch.date, author, statements, superseded=superseded, accepted=accepted,
-                    override=override)
+                    override=override, dropped=dropped)
     return PatchReview(patch.msgid, trailers, verdicts, continuity, events, roles)
 
 

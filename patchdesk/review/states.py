@@ -147,10 +147,13 @@ def decide(statements: list[Statement], author: str) -> tuple[str, str, Statemen
 
 def replay(posted: datetime, author: str, statements: list[Statement], *,
            superseded: Fact | None = None, accepted: Fact | None = None,
-           override: Override | None = None) -> list[Event]:
-    """Every state change of one patch, oldest first; the last is current."""
+           override: Override | None = None, dropped: Fact | None = None) -> list[Event]:
+    """Every state change of one patch, oldest first; the last is current.
+
+    ``dropped``: the next version of the series left this patch out; from
+    then on it is superseded (with that reason) unless it was rejected."""
     events = [Event(posted, "new", "posted")]
-    moments = sorted({s.date for s in statements} | {f.date for f in (superseded, accepted) if f}
+    moments = sorted({s.date for s in statements} | {f.date for f in (superseded, accepted, dropped) if f}
                      | ({override.date} if override else set()))
     evidence_state = "new"
     for moment in moments:
@@ -161,6 +164,8 @@ def replay(posted: datetime, author: str, statements: list[Statement], *,
         msgid, by = (cause.msgid, cause.by_email) if cause else ("", "")
         if superseded and superseded.date <= moment:
             state, reason, msgid, by = "superseded", superseded.reason, superseded.msgid, ""
+        elif dropped and dropped.date <= moment and state != "rejected":
+            state, reason, msgid, by = "superseded", dropped.reason, dropped.msgid, ""
         if accepted and accepted.date <= moment:
             state, reason, msgid, by = "accepted", accepted.reason, accepted.msgid, ""
         if override and override.date <= moment:

@@ -36,8 +36,8 @@ def maintainers_texts(conn: Connection) -> list[str]:
 
 
 def series_closure(conn: Connection, series_ids: set[int]) -> list:
-    """The series and every later version of them, oldest first:
-    (id, cover_msgid, lineage_state, first_date) rows."""
+    """The series and every later version of them, oldest first: (id,
+    cover_msgid, lineage_state, first_date, version_major, version_minor) rows."""
     todo, seen = set(series_ids), set()
     while todo:
         seen |= todo
@@ -48,9 +48,16 @@ def series_closure(conn: Connection, series_ids: set[int]) -> list:
         todo = newer - seen
     rows = []
     for part in chunks(sorted(seen)):
-        rows.extend(conn.execute(select(Series.id, Series.cover_msgid, Series.lineage_state, Series.first_date)
+        rows.extend(conn.execute(select(Series.id, Series.cover_msgid, Series.lineage_state, Series.first_date,
+                                        Series.version_major, Series.version_minor)
                                  .where(Series.id.in_(part))).all())
     return sorted(rows, key=lambda r: (as_utc(r.first_date), r.id))
+
+
+def version_links(conn: Connection, series_ids: list[int]) -> list[tuple[int, int]]:
+    """(older, newer) version links from these series."""
+    return [(o, n) for o, n, kind in lookup(conn, SeriesLink.older_id, series_ids, SeriesLink.newer_id,
+                                             SeriesLink.kind) if kind == "version"]
 
 
 def _member_query():

@@ -3,8 +3,11 @@
 The lineage half of a state (the review stage decides the final state from
 it and the replies): a patch with a successor (a new version of it, or the
 pieces it was split into, or the patch it was merged into) is superseded;
-a series is superseded by a full next version.  A partial re-roll (v5.1,
-fewer patches than v5) replaces only the patches it carries.
+a series is superseded by a full next version.  A patch of a superseded
+series that no patch of the next version continues was *dropped* there:
+it keeps its review (a NAKed patch stays rejected) and is otherwise
+superseded with "dropped in vN".  A partial re-roll (v5.1, fewer patches
+than v5) replaces only the patches it carries.
 """
 
 from __future__ import annotations
@@ -16,18 +19,25 @@ from .lineage import Lineage
 SUCCESSION = ("version", "split", "merge")
 
 
-def lineage_states(infos: list[SeriesInfo], lineage: Lineage) -> tuple[dict, dict[str, str]]:
-    """(series key -> state, patch msgid -> state), each "new" or "superseded"."""
-    replaced = {link.older for link in lineage.patches if link.kind in SUCCESSION}
+def next_versions(infos: list[SeriesInfo], lineage: Lineage) -> dict:
+    """series key -> the key of the full next version that supersedes it."""
     by_key = {s.key: s for s in infos}
-    done = set()
+    out = {}
     for link in lineage.series:
         if link.kind != "version" or link.older not in by_key or link.newer not in by_key:
             continue
         old, new = by_key[link.older], by_key[link.newer]
         if new.version[1] == 0 or len(new.patches) >= len(old.patches):
-            done.add(old.key)
+            out[old.key] = new.key
+    return out
+
+
+def lineage_states(infos: list[SeriesInfo], lineage: Lineage) -> tuple[dict, dict[str, str]]:
+    """(series key -> state, patch msgid -> state): "new", "superseded", or
+    for a patch of a superseded series that nothing continues, "dropped"."""
+    replaced = {link.older for link in lineage.patches if link.kind in SUCCESSION}
+    done = set(next_versions(infos, lineage))
     series = {s.key: "superseded" if s.key in done else "new" for s in infos}
-    patches = {p.msgid: "superseded" if (p.msgid in replaced or s.key in done) else "new"
+    patches = {p.msgid: "superseded" if p.msgid in replaced else ("dropped" if s.key in done else "new")
                for s in infos for p in s.patches}
     return series, patches
