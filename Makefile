@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PD     := $(VENV)/bin/patchdesk
 DEMO   := demo/out/demo.db
 
-.PHONY: demo test system-deps bench clean
+.PHONY: demo test lint system-deps bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,6 +31,11 @@ system-deps:
 
 test: $(VENV)/.installed system-deps
 	$(PY) -m pytest
+
+# ruff on everything, mypy --strict on the judging stages (pyproject.toml); CI runs it
+lint: $(VENV)/.installed
+	$(PY) -m ruff check patchdesk tests bench demo
+	$(PY) -m mypy
 
 clean:
 	rm -rf demo/out build *.egg-info

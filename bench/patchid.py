@@ -58,7 +58,8 @@ def main() -> None:
             differ += 1
             print(f"differs: {commit}")
     print(f"commits {len(commits)}  equal {same}  different {differ}  "
-          f"ours {ours_s / len(commits) * 1e3:.2f} ms/patch  git {gits_s / len(commits) * 1e3:.2f} ms/patch (incl. process start)")
+          f"ours {ours_s / len(commits) * 1e3:.2f} ms/patch  "
+          f"git {gits_s / len(commits) * 1e3:.2f} ms/patch (incl. process start)")
     sys.exit(1 if differ else 0)
 
 

@@ -48,7 +48,8 @@ asyncio does not set TCP_NODELAY on accepted connections and every
 keep-alive response written in two parts waits for the client's delayed
 ACK: about +40 ms per request, even for the stylesheet (uvicorn issue
 #3149).  The baseline shows it (p50 ~44 ms with 2 workers, ~2 ms with
-``--workers 1``); compare ``--workers 1`` to see the service times.  Absolute times depend on this machine (2 shared cores; the load
+``--workers 1``); compare ``--workers 1`` to see the service times.  Absolute times depend on this
+machine (2 shared cores; the load
 process shares them with the server): compare the ratios across runs, not
 the milliseconds.  Never use these numbers as test thresholds.
 """

@@ -90,7 +90,8 @@ def test_cvs_patch_attached_to_a_plain_message():
 def test_signed_off_patches(name, signer):
     pb = _split(name)
     assert [(t.key, t.email) for t in pb.trailers] == [("Signed-off-by", signer)]
-    assert not any(line.startswith("Signed-off-by:") for line in pb.message.splitlines()) and " file" in pb.diffstat and pb.diff is not None
+    assert not any(line.startswith("Signed-off-by:") for line in pb.message.splitlines())
+    assert " file" in pb.diffstat and pb.diff is not None
 
 
 def test_utf8_signer_and_binary_diffstat():

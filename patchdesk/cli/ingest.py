@@ -37,7 +37,8 @@ def summary_dict(s: IngestSummary) -> dict:
 @app.command("ingest")
 def ingest_command(
     ctx: typer.Context,
-    sources: Annotated[list[Path], typer.Argument(help="mbox, Maildir, .eml, public-inbox, archive page, or a directory of them.")],
+    sources: Annotated[list[Path], typer.Argument(
+        help="mbox, Maildir, .eml, public-inbox, archive page, or a directory of them.")],
     list_name: Annotated[str | None, typer.Option("--list", help="List these messages belong to.")] = None,
     kind: Annotated[str, typer.Option(help=f"Source kind: {', '.join(KINDS)}.")] = "auto",
     jobs: Annotated[int, typer.Option(help="Parser processes (default: one per core).")] = 0,

@@ -11,13 +11,16 @@ the same judgement (``tests/test_judge_golden.py`` checks both ways).
 
 from __future__ import annotations
 
+from typing import Any
+
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..model import ASSEMBLED, PATCH_KINDS, PatchInfo, RawMail, SubmissionRecord, Unreadable, claimant_id
+from ..model import (ASSEMBLED, PATCH_KINDS, ParsedMessage, PatchInfo, RawMail, SubmissionRecord, Unreadable,
+                     claimant_id)
 from ..parse import content_hash, parse
 from ..parse.subject import parse_subject
 from ..review.assess import PatchReview, note_of
@@ -25,7 +28,7 @@ from ..review.roles import RoleBook
 from ..review.scope import ThreadReplies
 from ..review.states import Override
 from ..series.assemble import SeriesDraft
-from ..series.kinds import describe
+from ..series.kinds import Features, describe
 from ..threads import ThreadInput, link
 from ..trees.applied import CommitIndex, find_applied
 from ..trees.gitlog import Commit
@@ -50,7 +53,7 @@ class Judgement:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _read(mails: Iterable[RawMail | bytes]):
+def _read(mails: Iterable[RawMail | bytes]) -> tuple[list[ParsedMessage], list[tuple[str, str]]]:
     """Parsed messages, each post once; later claimants renamed."""
     seen_hash, seen_fp, taken = set(), set(), set()
     parsed, unreadable = [], []
@@ -75,7 +78,7 @@ def _read(mails: Iterable[RawMail | bytes]):
     return parsed, unreadable
 
 
-def _record(msg, features, parent: str | None) -> SubmissionRecord:
+def _record(msg: ParsedMessage, features: Features, parent: str | None) -> SubmissionRecord:
     s = features.subject
     return SubmissionRecord(
         msg.msgid, features.kind, s.name[:2000], s.version, s.counter, s.total, s.is_rfc, s.is_resend,
@@ -132,7 +135,7 @@ def judge(mails: Iterable[RawMail | bytes], *, commits: Iterable[Commit] = (), m
     following = next_version_of([(ids[i], series_lineage.get(ids[i], "new"), d.version, d.first_date, first[ids[i]])
                                  for i, d in enumerate(drafts)],
                                 [(link_.older, link_.newer) for link_ in lineage.series if link_.kind == "version"])
-    work = ReviewWork([SeriesRef(ids[i], drafts[i].cover.msgid if drafts[i].cover else None,
+    work = ReviewWork([SeriesRef(ids[i], _cover_id(drafts[i]),
                                  series_lineage.get(ids[i], "new")) for i in order],
                       patches, ThreadReplies(children, set(records), messages, notes), older_of=older_of,
                       successor=successor, overrides=overrides or {}, applied=_applied(by_msgid, commits),
@@ -142,7 +145,12 @@ def judge(mails: Iterable[RawMail | bytes], *, commits: Iterable[Commit] = (), m
                      {m: r for m, _, r in outcome.patches}, unreadable)
 
 
-def _applied(records: dict[str, SubmissionRecord], commits: Iterable[Commit]) -> dict[str, list[dict]]:
+def _cover_id(draft: SeriesDraft) -> str | None:
+    cover = draft.cover
+    return cover.msgid if cover else None
+
+
+def _applied(records: dict[str, SubmissionRecord], commits: Iterable[Commit]) -> dict[str, list[dict[str, Any]]]:
     """Patch -> the commits carrying it, as ``store.trees.applied_rows`` gives them."""
     commits = list(commits)
     if not commits:
@@ -154,7 +162,7 @@ def _applied(records: dict[str, SubmissionRecord], commits: Iterable[Commit]) ->
     patches = [PatchInfo(r.msgid, r.number or 1, r.name, r.from_addr, utc(r.date), r.patch_id, frozenset(r.paths),
                          r.lines) for r in records.values() if r.kind in PATCH_KINDS and r.series_id is not None]
     by_sha = {c.sha: c for c in commits}
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for m in find_applied(patches, index):
         c = by_sha[m.sha]
         out.setdefault(m.msgid, []).append({"tree": "", "commit": m.sha, "method": m.method,

@@ -14,31 +14,33 @@ by first post; ids and dates of arrival play no part.
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime, timezone
 
 from .memory import Judgement
 
 
-def _minute(date) -> str:
+def _minute(date: datetime | str) -> str:
     if isinstance(date, str):
         date = datetime.fromisoformat(date)
     if date.tzinfo is not None:
         date = date.astimezone(timezone.utc)
-    return date.strftime("%Y-%m-%d %H:%M")
+    return str(date.strftime("%Y-%m-%d %H:%M"))
 
 
 def _label(version: tuple[int, int]) -> str:
     return f"v{version[0]}" + (f".{version[1]}" if version[1] else "")
 
 
-def _trailer(t: dict) -> str:
+def _trailer(t: dict[str, Any]) -> str:
     return f"{t['key']} {t['email']}" + (" [carried]" if t.get("source") == "carried" else "")
 
 
-def of_judgement(j: Judgement) -> list[dict]:
+def of_judgement(j: Judgement) -> list[dict[str, Any]]:
     """The outline's items (one per series) from an in-memory judgement."""
     previous = {link.newer: link.older for link in j.lineage.series if link.kind == "version"}
-    related: dict[int, list] = {}
+    related: dict[int, list[Any]] = {}
     for link in j.lineage.series:
         if link.kind == "related":
             related.setdefault(link.older, []).append(link.newer)
@@ -59,7 +61,7 @@ def of_judgement(j: Judgement) -> list[dict]:
     return out
 
 
-def of_export(doc: dict) -> list[dict]:
+def of_export(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The same items from ``patchdesk export`` (docs/export.md)."""
     patches = {p["msgid"]: p for p in doc["patches"]}
     out = []
@@ -76,7 +78,7 @@ def of_export(doc: dict) -> list[dict]:
     return out
 
 
-def render(items: list[dict]) -> str:
+def render(items: list[dict[str, Any]]) -> str:
     """The outline text; series numbered by (first post, first Message-ID)."""
     items = sorted(items, key=lambda s: (s["date"], s["first"]))
     number = {s["key"]: n for n, s in enumerate(items, 1)}
@@ -86,7 +88,7 @@ def render(items: list[dict]) -> str:
         if s["previous"] in number:
             head += f", previous {number[s['previous']]}"
         if s["related"]:
-            head += ", related " + " ".join(str(number[r]) for r in sorted(s["related"], key=number.get) if r in number)
+            head += ", related " + " ".join(str(n) for n in sorted(number[r] for r in s["related"] if r in number))
         lines.append(head)
         for p in s["patches"]:
             line = f'  {p["number"]}/{s["total"]} <{p["msgid"]}> {p["state"]}'

@@ -11,6 +11,8 @@ collected in this same run) and each series from its patches.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -56,7 +58,7 @@ class ReviewWork:
     #: patch or cover msgid -> the maintainer's manual state
     overrides: dict[str, Override] = field(default_factory=dict)
     #: patch msgid -> the commits carrying it (``store.trees.applied_rows``)
-    applied: dict[str, list[dict]] = field(default_factory=dict)
+    applied: dict[str, list[dict[str, Any]]] = field(default_factory=dict[str, Any])
     book: RoleBook = field(default_factory=lambda: RoleBook.from_texts([]))
     #: series id -> its full next version: (label such as "v2", first post, first msgid)
     next_version: dict[int, tuple[str, datetime, str]] = field(default_factory=dict)
@@ -70,14 +72,14 @@ class ReviewOutcome:
     series: dict[int, str] = field(default_factory=dict)
 
 
-def stored_prior(record: SubmissionRecord, trailers: list[dict], verdicts: list[dict]) -> Prior:
+def stored_prior(record: SubmissionRecord, trailers: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> Prior:
     """An earlier version's patch as last judged: its trailers, and the
     NAKs and change requests the next version should answer."""
     objections = tuple(v for v in verdicts if v["kind"] in OBJECTIONS and not v["negated"])
     return Prior(record.msgid, record.patch_id, record.paths, record.lines, tuple(trailers), objections)
 
 
-def accepted_fact(commits: list[dict], posted: datetime) -> Fact | None:
+def accepted_fact(commits: list[dict[str, Any]], posted: datetime) -> Fact | None:
     """A tree carries the patch whole (a partial application is shown, but
     does not make the patch accepted)."""
     whole = [c for c in commits if c["method"] in WHOLE]

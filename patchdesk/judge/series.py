@@ -11,6 +11,8 @@ the in-memory judge numbers them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Iterable, Mapping
 
 from ..model import PatchInfo, SeriesInfo, SubmissionRecord
@@ -55,7 +57,11 @@ def infos_of(drafts: list[SeriesDraft], ids: Mapping[int, int], records: Mapping
     out = []
     for i, draft in enumerate(drafts):
         members = frozenset(m.msgid for m in draft.members)
-        patches, mentions, change_ids, supersedes, replies_to = [], set(), set(), set(), set()
+        patches: list[PatchInfo] = []
+        mentions: set[str] = set()
+        change_ids: set[str] = set()
+        supersedes: set[str] = set()
+        replies_to: set[str] = set()
         for number, member in draft.patches:
             rec = records[member.msgid]
             patches.append(PatchInfo(member.msgid, number, member.name, member.sender, member.date,
@@ -89,7 +95,7 @@ def placement(drafts: list[SeriesDraft], ids: Mapping[int, int]) -> dict[str, tu
 
 def changed_messages(records: Mapping[str, SubmissionRecord], placed: Mapping[str, tuple[int, int]],
                      patch_states: Mapping[str, str], infos: list[SeriesInfo], lineage: Lineage,
-                     old_series_links: set, old_patch_links: set) -> set[str]:
+                     old_series_links: set[Any], old_patch_links: set[Any]) -> set[str]:
     """Messages whose review may differ now: moved to another series or
     position, another lineage state, or a version/split/related link gained
     or lost (at either end).  Only their threads are judged again, not a

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 
 
-def _rx(pattern: str) -> re.Pattern:
+def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
@@ -69,7 +69,8 @@ _OBLIGATION = _rx(r"\b(?:you|it|this|these|that|they|which|here|there|patch|code
                   r"be\s+ok|be\s+good|be\s+safe|be\s+enough|be\s+possible|be\s+harmless|be\s+correct|work\b)|must(?:n't|\s+not)?|"
                   r"ha(?:ve|s)\s+to|will\s+have\s+to|will\s+need\s+to|can(?:'t|not|\s+not)\s+(?:use|be|do|call|"
                   r"rely|have|go|make|assume|just|simply))\b")
-_NEEDS_START = _rx(r"\bneeds\s+to\s+(?!be\s+(?:fine|ok))\w+|^(?:this\s+|it\s+)?(?:needs?|requires?)\s+(?:to\s+be|to\s+|a\s+|an\s+|some\s+|more\s+|\w+ing\b)")
+_NEEDS_START = _rx(r"\bneeds\s+to\s+(?!be\s+(?:fine|ok))\w+"
+                   r"|^(?:this\s+|it\s+)?(?:needs?|requires?)\s+(?:to\s+be|to\s+|a\s+|an\s+|some\s+|more\s+|\w+ing\b)")
 _DEFECT = _rx(r"\b(?:this|that|it|these|those|here|(?:the|this|that|your)\s+(?:\w+\s+)?\w+|\w+\(\))\s*"
               r"(?:looks?|seems?|is|are|was)\s+(?:\w+\s+)?(?:wrong|broken|buggy|incorrect|bogus|racy|"
               r"unsafe|redundant|unnecessary|not\s+(?:needed|necessary|correct|right|valid|used|enough|required)|"

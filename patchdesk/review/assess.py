@@ -10,7 +10,9 @@ in the parser workers, so judging a series never re-reads a mail body.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
+
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,7 +26,7 @@ from .verdicts import find_verdicts
 REVIEW_KEYS = ("Acked-by", "Reviewed-by", "Tested-by")
 
 
-def note_of(body: str, sender: str) -> dict | None:
+def note_of(body: str, sender: str) -> dict[str, Any] | None:
     """What one reply says: ``{"t": trailers, "v": verdicts}`` or None.
 
     Trailers: ``[key, value, name, email, series_wide, flags]``; verdicts:
@@ -51,7 +53,7 @@ class Reply:
     by_name: str
     by_email: str
     scope: str
-    note: dict | None = None
+    note: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +71,9 @@ class PatchFacts:
 @dataclass(slots=True)
 class PatchReview:
     msgid: str
-    trailers: list[dict]
-    verdicts: list[dict]
-    continuity: dict
+    trailers: list[dict[str, Any]]
+    verdicts: list[dict[str, Any]]
+    continuity: dict[str, Any]
     events: list[Event]
     roles: dict[str, str] = field(default_factory=dict)
 
@@ -80,7 +82,8 @@ class PatchReview:
         return self.events[-1].state
 
 
-def _trailer(key, value, name, email, source, msgid, by, flags=()) -> dict:
+def _trailer(key: str, value: str, name: str, email: str, source: str, msgid: str, by: str,
+             flags: Iterable[str] = ()) -> dict[str, Any]:
     return {"key": key, "value": value, "name": name, "email": email, "source": source,
             "msgid": msgid, "by": by, "flags": list(flags)}
 
@@ -93,7 +96,7 @@ def assess(patch: PatchFacts, replies: list[Reply], role_of: Callable[[str], str
                 for k, v, n, e in patch.own_trailers if k != "Signed-off-by"]
     seen = {(t["key"], t["email"].lower() or t["value"]) for t in trailers}
     statements: list[Statement] = []
-    verdicts: list[dict] = []
+    verdicts: list[dict[str, Any]] = []
     roles: dict[str, str] = {}
     author = patch.author_email.lower()
     for reply in sorted(replies, key=lambda r: (r.date, r.msgid)):
@@ -120,7 +123,7 @@ def assess(patch: PatchFacts, replies: list[Reply], role_of: Callable[[str], str
             said_something = True
         if not said_something:
             statements.append(Statement(reply.msgid, reply.date, reply.by_name, email, role, "reply"))
-    continuity: dict = {}
+    continuity: dict[str, Any] = {}
     if prior is not None:
         carried, lost, continuity = carry_forward(prior, patch.patch_id, trailers)
         trailers.extend(carried)
@@ -135,7 +138,7 @@ def assess(patch: PatchFacts, replies: list[Reply], role_of: Callable[[str], str
     return PatchReview(patch.msgid, trailers, verdicts, continuity, events, roles)
 
 
-def objections(review: PatchReview) -> tuple[dict, ...]:
+def objections(review: PatchReview) -> tuple[dict[str, Any], ...]:
     """The NAKs and change requests a next version should answer."""
     return tuple(v for v in review.verdicts if v["kind"] in OBJECTIONS and not v["negated"])
 

@@ -17,6 +17,8 @@ Two questions a maintainer asks of a new version:
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from ..series.kinds import line_hash
@@ -34,11 +36,11 @@ class Prior:
     patch_id: str
     paths: tuple[str, ...]
     lines: frozenset[int]
-    trailers: tuple[dict, ...]
-    objections: tuple[dict, ...]
+    trailers: tuple[dict[str, Any], ...]
+    objections: tuple[dict[str, Any], ...]
 
 
-def _quoted_hashes(about: list, paths: tuple[str, ...], lines: frozenset[int]) -> set[int]:
+def _quoted_hashes(about: list[Any], paths: tuple[str, ...], lines: frozenset[int]) -> set[int]:
     """The quoted changed lines that really are lines of the old patch."""
     found = set()
     for path, sign, text in about:
@@ -52,7 +54,7 @@ def _quoted_hashes(about: list, paths: tuple[str, ...], lines: frozenset[int]) -
     return found
 
 
-def objection_status(objection: dict, prior: Prior, patch_id: str, lines: frozenset[int]) -> tuple[str, str]:
+def objection_status(objection: dict[str, Any], prior: Prior, patch_id: str, lines: frozenset[int]) -> tuple[str, str]:
     """(status, why) of one NAK / change request on the previous version."""
     if prior.patch_id and prior.patch_id == patch_id:
         return "open", "the patch is unchanged"
@@ -65,7 +67,8 @@ def objection_status(objection: dict, prior: Prior, patch_id: str, lines: frozen
     return "open", f"all {len(quoted)} quoted changed lines are still there"
 
 
-def carry_forward(prior: Prior, patch_id: str, own: list[dict]) -> tuple[list[dict], list[dict], dict]:
+def carry_forward(prior: Prior, patch_id: str, own: list[dict[str, Any]]
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """(carried trailers, dropped trailers, summary) for the next version."""
     unchanged = bool(prior.patch_id) and prior.patch_id == patch_id
     if not unchanged:

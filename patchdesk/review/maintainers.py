@@ -114,7 +114,7 @@ def parse_maintainers(text: str | bytes) -> tuple[Section, ...]:
     lines = text.splitlines()
     start = next((i + 1 for i, line in enumerate(lines) if line.startswith("Maintainers List")), 0)
     sections: list[Section] = []
-    title, tags, after_blank = "", {}, True
+    title, tags, after_blank = "", dict[str, list[str]](), True
     for line in lines[start:]:
         if not line.strip():
             after_blank = True

@@ -173,7 +173,7 @@ def split_reply(body: str) -> Reply:
     """Classify every line of a reply body (see the module docstring)."""
     lines = body.replace("\r\n", "\n").split("\n")[:MAX_LINES]
     segments: list[Segment] = []
-    kind, depth, run = "", 0, []
+    kind, depth, run = "", 0, list[str]()
 
     def push(new_kind: str, new_depth: int, line: str) -> None:
         nonlocal kind, depth, run

@@ -10,6 +10,8 @@ trailer ("for the whole series: Reviewed-by: ...").
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -37,7 +39,7 @@ class ThreadReplies:
     and verdicts, ``assess.note_of``)."""
 
     def __init__(self, children: Mapping[str, list[str]], stop: set[str],
-                 messages: Mapping[str, tuple[str, str, datetime]], notes: Mapping[str, dict]) -> None:
+                 messages: Mapping[str, tuple[str, str, datetime]], notes: Mapping[str, dict[str, Any]]) -> None:
         self.children, self.stop, self.messages, self.notes = children, stop, messages, notes
 
     def replies(self, start: str, scope: str, wide_only: bool = False) -> list[Reply]:

@@ -72,7 +72,7 @@ def reply_trailers(own: str, sender: str) -> list[Given]:
         if ident in seen:
             continue
         seen.add(ident)
-        flags = ()
+        flags: tuple[str, ...] = ()
         if trailer.key in PERSON_KEYS and trailer.email.lower() != sender.lower():
             flags = ("other-person",)
         found.append(Given(trailer, wide, flags))

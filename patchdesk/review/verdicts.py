@@ -40,7 +40,7 @@ class Verdict:
     about: tuple[QuotedLine, ...] = ()
 
 
-def _rx(pattern: str) -> re.Pattern:
+def _rx(pattern: str) -> re.Pattern[str]:
     """Patterns are written in lower case and run on lower-cased text:
     several times faster than ``re.I`` on alternations."""
     return re.compile(pattern)
@@ -162,7 +162,8 @@ _NOT_NAK = [
     _rx(_NAK_WORD + r"\s+(?:withdrawn|retracted|dropped)"),
 ]
 # I2C's NACK is a bus condition, not a verdict
-_I2C = _rx(r"\b(?:i2c|smbus|slave|acks?\s*(?:/|or|and)\s*nacks?|(?:got|gets|receives?|received|returns?|sends?|sent)\s+(?:an?\s+)?nack)")
+_I2C = _rx(r"\b(?:i2c|smbus|slave|acks?\s*(?:/|or|and)\s*nacks?"
+           r"|(?:got|gets|receives?|received|returns?|sends?|sent)\s+(?:an?\s+)?nack)")
 
 # ---- changes requested -----------------------------------------------------
 _ASK = (r"(?:please|pls|kindly|can\s+you|could\s+you|would\s+you|will\s+you|care\s+to|"
@@ -256,7 +257,8 @@ _LINE_START = re.compile(r"^(?:[\w-]+-by:|\[\d|[-*] )")
 
 def _blocks(text: str) -> list[str]:
     """Paragraph lines grouped into runs that may hold whole sentences."""
-    blocks, cur = [], []
+    blocks: list[str] = []
+    cur: list[str] = []
     for line in text.split("\n"):
         line = line.strip()
         if not line or (cur and (_LINE_START.match(line) or cur[-1].endswith(":"))):
@@ -271,7 +273,7 @@ def _blocks(text: str) -> list[str]:
 
 
 def _sentences(text: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for block in _blocks(text):
         block = " ".join(block.split())
         out.extend(s[:MAX_SENTENCE] for s in _SENTENCE_END.split(block) if s)

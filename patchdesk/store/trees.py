@@ -58,7 +58,8 @@ def save_commits(conn: Connection, tree_id: int, batch: list, first: int) -> Non
 
 def _commit_row(c) -> dict:
     return {"sha": c.sha, "author_name": c.author_name[:500], "author_email": c.author_email[:500],
-            "date": c.date, "committed": c.committed, "subject": c.subject[:2000], "patch_id": c.patch_id, "paths": "\n".join(c.paths),
+            "date": c.date, "committed": c.committed, "subject": c.subject[:2000], "patch_id": c.patch_id,
+            "paths": "\n".join(c.paths),
             "lines": pack_lines(c.lines), "msgids": " ".join(c.msgids)}
 
 

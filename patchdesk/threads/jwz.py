@@ -87,7 +87,7 @@ def link(messages: list[ThreadInput]) -> tuple[dict[str, Node], list[str]]:
     roots: dict[str, str] = {}
     nodes: dict[str, Node] = {}
     for msgid in parent:
-        path = []
+        path: list[str] = []
         node = msgid
         while node not in roots and parent.get(node) is not None and len(path) <= len(parent):
             path.append(node)

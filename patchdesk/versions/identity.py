@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 _SPLIT = re.compile(r"[^\w]+")
@@ -92,7 +92,7 @@ def people(names: Iterable[tuple[str, str]],
 _AUTHORS = ("Signed-off-by", "Co-developed-by")
 
 
-def credited(trailers: Iterable, sender: str) -> set[str]:
+def credited(trailers: Iterable[Sequence[str]], sender: str) -> set[str]:
     """Addresses a patch credits as its authors, besides its sender: a
     series handed over ("I'm taking over this series") keeps the first
     author's ``Signed-off-by`` / ``Co-developed-by``.  ``trailers`` as the

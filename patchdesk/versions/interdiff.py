@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass
 
 from ..model import SeriesInfo
-from .lineage import pair_patches
+from .lineage import Link, pair_patches
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +35,12 @@ def interdiff(old: SeriesInfo, new: SeriesInfo, texts: dict[str, str]) -> list[S
     """Sections in the new series' order; ``texts`` maps msgid -> diff text."""
     links = pair_patches(old, new)
     sections: list[Section] = []
-    grouped: dict[tuple[str, str], list] = {}
+    grouped: dict[tuple[str, str], list[Link[str]]] = {}
     for link in links:
         key = (link.kind, link.older if link.kind == "split" else link.newer)
         grouped.setdefault(key, []).append(link)
-    seen_old, seen_new = set(), set()
+    seen_old: set[str] = set()
+    seen_new: set[str] = set()
     for (kind, _), group in grouped.items():
         olds = tuple(dict.fromkeys(link.older for link in group))
         news = tuple(dict.fromkeys(link.newer for link in group))

@@ -35,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, Generic, TypeVar
 
 from ..model import SeriesInfo
 from .identity import describe_change
@@ -74,10 +75,14 @@ _MIN_SHARED = 3
 
 
 
+#: A link joins two series (their int keys) or two patches (their msgids).
+K = TypeVar("K", int, str)
+
+
 @dataclass(frozen=True, slots=True)
-class Link:
-    older: int | str
-    newer: int | str
+class Link(Generic[K]):
+    older: K
+    newer: K
     kind: str              # "version" | "related" (series); also "split" | "merge" (patches)
     confidence: float
     evidence: str
@@ -85,8 +90,8 @@ class Link:
 
 @dataclass
 class Lineage:
-    series: list[Link] = field(default_factory=list)
-    patches: list[Link] = field(default_factory=list)
+    series: list[Link[int]] = field(default_factory=list)
+    patches: list[Link[str]] = field(default_factory=list)
 
 
 def _explicit(old: SeriesInfo, new: SeriesInfo) -> str:
@@ -101,20 +106,21 @@ def _explicit(old: SeriesInfo, new: SeriesInfo) -> str:
     return ""
 
 
-def pair_patches(old: SeriesInfo, new: SeriesInfo) -> list[Link]:
+def pair_patches(old: SeriesInfo, new: SeriesInfo) -> list[Link[str]]:
     """Patch links between two versions: one to one, then splits and merges."""
     scored = []
-    overlaps = {}
-    for a in old.patches:
-        for b in new.patches:
-            common = overlaps[a.msgid, b.msgid] = overlap(a, b)
-            if not common.shared and path_overlap(a.paths, b.paths) < 1.0 and not (a.patch_id and a.patch_id == b.patch_id):
+    overlaps: dict[tuple[str, str], Any] = {}
+    for pa in old.patches:
+        for pb in new.patches:
+            common = overlaps[pa.msgid, pb.msgid] = overlap(pa, pb)
+            if not common.shared and path_overlap(pa.paths, pb.paths) < 1.0 \
+                    and not (pa.patch_id and pa.patch_id == pb.patch_id):
                 continue  # no line in common, other files: patch_score stays under 0.4, skip its name work
-            score, why = patch_score(a, b, common)
+            score, why = patch_score(pa, pb, common)
             if score >= PATCH_THRESHOLD:
-                scored.append((score, -abs(a.number - b.number), a.msgid, b.msgid, why))
+                scored.append((score, -abs(pa.number - pb.number), pa.msgid, pb.msgid, why))
     scored.sort(reverse=True)
-    links: list[Link] = []
+    links: list[Link[str]] = []
     partner: dict[str, str] = {}
     for score, _, a, b, why in scored:
         if a not in partner and b not in partner.values():
@@ -125,7 +131,8 @@ def pair_patches(old: SeriesInfo, new: SeriesInfo) -> list[Link]:
     return [link for link in links if (link.older, link.newer) not in replaced] + pieces
 
 
-def _pieces(old: SeriesInfo, new: SeriesInfo, partner: dict[str, str], overlaps: dict) -> list[Link]:
+def _pieces(old: SeriesInfo, new: SeriesInfo, partner: dict[str, str],
+            overlaps: dict[tuple[str, str], Any]) -> list[Link[str]]:
     """Splits (one old patch -> several new) and merges (several -> one).
 
     A piece is a patch of the other side that is unpaired, or is this
@@ -165,7 +172,7 @@ def _who(old: SeriesInfo, new: SeriesInfo) -> str:
     return f"handed over: the new patches credit {old.sender}"
 
 
-def _content(old: SeriesInfo, new: SeriesInfo, patch_links: list[Link]) -> tuple[float, int]:
+def _content(old: SeriesInfo, new: SeriesInfo, patch_links: list[Link[str]]) -> tuple[float, int]:
     """How much of the two series pairs up (0..1), and how many new patches do."""
     best_new: dict[str, float] = {}
     best_old: dict[str, float] = {}
@@ -181,7 +188,7 @@ def _content(old: SeriesInfo, new: SeriesInfo, patch_links: list[Link]) -> tuple
     return content, len(best_new)
 
 
-def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Link]]:
+def score_series(old: SeriesInfo, new: SeriesInfo) -> tuple[float, str, list[Link[str]]]:
     """How likely ``new`` is the next version of ``old``; with patch links.
 
     Content is the share of patches, on both sides, that pair up weighted
@@ -299,7 +306,7 @@ class _Index:
             self.by_change[change].add(s.key)
 
 
-def _rank(old: SeriesInfo, new: SeriesInfo, score: float) -> tuple:
+def _rank(old: SeriesInfo, new: SeriesInfo, score: float) -> tuple[Any, ...]:
     """Which links are made first: to the very next version number, then
     to a lower one, then to the same (a resend); within each, the same
     person's series before a hand-over's, then explicit evidence first ("Link to v1:" in a v20 names v1, not its previous),
@@ -309,7 +316,7 @@ def _rank(old: SeriesInfo, new: SeriesInfo, score: float) -> tuple:
     return (fits, old.who == new.who, score >= 0.95, round(score, 2), old.date)
 
 
-def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> Lineage:
+def link_series(series: list[SeriesInfo], neighbours: Iterable[SeriesInfo] = ()) -> Lineage:
     """Version and related links among ``series`` (any order).
 
     ``neighbours`` are other senders' series that only take part in
@@ -347,7 +354,8 @@ def link_series(series: list[SeriesInfo], neighbours: list[SeriesInfo] = ()) -> 
     return result
 
 
-def _related(ordered: list[SeriesInfo], found: Lineage, sample: dict[str, list[int]]) -> list[tuple[Link, Link]]:
+def _related(ordered: list[SeriesInfo], found: Lineage,
+             sample: dict[str, list[int]]) -> list[tuple[Link[int], Link[str]]]:
     """Series by different senders sharing most of a patch's changed lines,
     each with the patch pair that shares the most."""
     by_line: dict[int, set[int]] = defaultdict(set)

@@ -19,7 +19,7 @@ from .lineage import Lineage
 SUCCESSION = ("version", "split", "merge")
 
 
-def next_versions(infos: list[SeriesInfo], lineage: Lineage) -> dict:
+def next_versions(infos: list[SeriesInfo], lineage: Lineage) -> dict[int, int]:
     """series key -> the key of the full next version that supersedes it."""
     by_key = {s.key: s for s in infos}
     out = {}
@@ -32,7 +32,7 @@ def next_versions(infos: list[SeriesInfo], lineage: Lineage) -> dict:
     return out
 
 
-def lineage_states(infos: list[SeriesInfo], lineage: Lineage) -> tuple[dict, dict[str, str]]:
+def lineage_states(infos: list[SeriesInfo], lineage: Lineage) -> tuple[dict[int, str], dict[str, str]]:
     """(series key -> state, patch msgid -> state): "new", "superseded", or
     for a patch of a superseded series that nothing continues, "dropped"."""
     replaced = {link.older for link in lineage.patches if link.kind in SUCCESSION}
