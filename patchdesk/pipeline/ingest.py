@@ -99,7 +99,10 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
            list_id: int | None, summary: IngestSummary) -> None:
     """Write one prepared batch in ``conn``'s transaction, counting into
     ``summary`` (pass a fresh one per attempt when the transaction may be
-    run again: see ``pump``)."""
+    run again: see ``pump``).  Writers take turns from the first lookup on
+    (``hold_claims``): what another writer stored meanwhile is known here,
+    not taken for a rival claiming the same Message-ID."""
+    store.hold_claims(conn)
     known = store.known_hashes(conn, [p.digest for p in prepared])
     listed = set(batch.known)
     summary.known += len(batch.known)
@@ -137,7 +140,6 @@ def _write(conn: Connection, batch: _Batch, prepared: list[Prepared], source_id:
         if item.note is not None:
             notes[item.digest] = (item.row["msgid"], item.note)
 
-    store.hold_claims(conn)
     clashing = rename_claimants(rows, store.existing_msgids(conn, {row["msgid"] for row in rows}))
     named = {row["raw_hash"]: row["msgid"] for row in rows}
     for digest, sub in submissions.items():
