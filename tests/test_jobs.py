@@ -385,7 +385,7 @@ def test_racing_writers_keep_one_copy_and_whole_threads(archive):
     """The database, not a check before the insert, decides: the same
     thread written by two transactions at once, the same posts with other
     delivery headers, the same bytes."""
-    from patchdesk.store.threads import rebuild_threads
+    from patchdesk.pipeline.threads import rebuild_threads
     mails = []
     for mail in PublicInboxSource(archive).messages({}):
         mails.append(mail)

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..store.threads import load_thread, thread_roots
+from ..pipeline.threads import load_thread
+from ..store.threads import thread_roots
 from . import app
 from .messages import JsonOption
 from .output import console, error, print_json, short_date

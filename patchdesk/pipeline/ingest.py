@@ -43,7 +43,8 @@ from ..store.review import insert_notes
 from ..store.trees import matcher
 from .review import refresh_review
 from .series import refresh_dirty
-from ..store.threads import mark_roots, thread_input, update_threads
+from .threads import thread_input, update_threads
+from ..store.threads import mark_roots
 from .claims import rename_claimants
 from .prepare import Prepared, Preparer, default_jobs
 

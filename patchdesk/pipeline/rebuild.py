@@ -18,10 +18,10 @@ from ..store.review import insert_notes
 from ..store.schema import (DirtyRoot, DirtySender, Message, SenderName, PatchLink, PatchReview, ReviewNote, Series,
                             SeriesLink, StateEvent, Submission, SubmissionPath)
 from ..store.series import all_senders, insert_submissions, mark_dirty
-from ..store.threads import rebuild_threads
 from .claims import rename_claimants
 from .review import review_everything
 from .series import refresh_dirty
+from .threads import rebuild_threads
 from .prepare import parse_or_reason, parsed_fields, review_note, submission_fields
 
 _CHUNK = 2000

@@ -26,7 +26,7 @@ from ..store.queries import diff_texts, find_series, patch_dicts, series_detail,
 from ..store.schema import Series
 from ..pipeline.review import role_book
 from ..store.series import load_series_info
-from ..store.threads import load_thread
+from ..pipeline.threads import load_thread
 from ..versions.interdiff import interdiff
 
 from .api import engine
