@@ -33,7 +33,7 @@ from patchdesk.store.db import open_engine  # noqa: E402
 from patchdesk.store.schema import Applied, Commit, Submission, Tree  # noqa: E402
 from patchdesk.pipeline.review import refresh_review  # noqa: E402
 from patchdesk.pipeline.trees import add_tree, scan_tree  # noqa: E402
-from patchdesk.store.trees import add_applied, update_applied  # noqa: E402
+from patchdesk.pipeline.applied import add_applied, update_applied  # noqa: E402
 
 
 def main() -> None:

@@ -122,7 +122,7 @@ def relink_command(ctx: typer.Context, broker: BrokerOption = None) -> None:
     from ..pipeline.review import refresh_review
     from ..pipeline.series import refresh_dirty
     from ..store.series import all_senders, mark_dirty
-    from ..store.trees import matcher
+    from ..pipeline.applied import matcher
     engine = ctx.obj.engine
     if broker:
         from ..jobs.records import loads

@@ -10,7 +10,7 @@ calls, run by whichever worker took the job.
   Message-ID conflicts two workers could not see in each other's
   uncommitted batches, save the sources' cursors;
 * ``scan``: read a git tree's new commits and match patches to them (one
-  transaction with the saved head, ``store.trees.scan_tree``);
+  transaction with the saved head, ``pipeline.trees.scan_tree``);
 * ``check``: a bisectability check of one series.
 
 Every job may run twice (a redelivery after a crash): each is written so
@@ -32,7 +32,7 @@ from ..store.schema import Message, Source, Tree
 from ..pipeline.review import refresh_review
 from ..pipeline.series import refresh_dirty
 from ..pipeline.trees import TreeError, scan_tree
-from ..store.trees import matcher
+from ..pipeline.applied import matcher
 from . import records
 from .slices import reader
 

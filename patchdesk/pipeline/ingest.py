@@ -40,7 +40,7 @@ from ..store import messages as store
 from ..store.series import insert_submissions, mark_dirty
 from ..store.retry import transaction
 from ..store.review import insert_notes
-from ..store.trees import matcher
+from .applied import matcher
 from .review import refresh_review
 from .series import refresh_dirty
 from .threads import thread_input, update_threads

@@ -30,7 +30,7 @@ from ..model import RawMail
 from ..store import messages as store
 from ..store.db import keep_through_power_loss
 from ..store.schema import Tree
-from ..store.trees import commit_index, match_patches
+from .applied import commit_index, match_patches
 from .ingest import IngestSummary, _start, _write
 from .prepare import Preparer
 from .review import refresh_review

@@ -34,7 +34,7 @@ COMMON_PATH = 50
 MAX_NEIGHBOURS = 300
 
 #: called with the patches a refresh placed in a series for the first time,
-#: in the same transaction (git trees match them: see ``store.trees.matcher``)
+#: in the same transaction (git trees match them: see ``pipeline.applied.matcher``)
 Placed = Callable[[Connection, set[str]], None]
 
 

@@ -3,7 +3,7 @@
 A scan reads only the commits since the last scanned head (when the branch
 moved forward; a rewritten branch is read again whole), caches them in
 batches of one transaction each, then matches them against the patches
-(``store.trees``) and saves the head in the matching transaction.  A
+(``pipeline.applied``) and saves the head in the matching transaction.  A
 changed ``.mailmap`` joins persons: their series are linked again at once.
 """
 
@@ -19,6 +19,8 @@ from ..store import trees as store
 from ..store.retry import xact_lock
 from ..store.schema import Tree, TreeCommit
 from ..trees.gitlog import GitError, commits, is_ancestor, mailmap, resolve
+from ..versions.identity import mailmap_aliases
+from .applied import add_applied, update_applied
 from .series import refresh_dirty
 
 BATCH = 2000
@@ -65,7 +67,7 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
     since = tree.head if tree.head and tree.head != head and is_ancestor(repo, tree.head, head) else None
     if tree.head == head:
         with engine.begin() as conn:
-            aliases = store.save_mailmap(conn, name, mailmap(repo, head))
+            aliases = store.save_aliases(conn, name, set(mailmap_aliases(mailmap(repo, head))))
         if aliases:
             refresh_dirty(engine)
         return {"tree": name, "new_commits": 0, "head": head, "full": False, "shas": [], "matched": 0,
@@ -105,11 +107,11 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
     with engine.begin() as conn:  # matched and marked scanned together: a kill cannot leave commits unmatched
         xact_lock(conn, "applied")  # scans of other trees, in other workers, match one at a time
         if since is None or len(new_shas) > INCREMENTAL:
-            matched = store.update_applied(conn)
+            matched = update_applied(conn)
         else:
-            matched = store.add_applied(conn, new_shas)
+            matched = add_applied(conn, new_shas)
         conn.execute(update(Tree).where(Tree.id == tree.id).values(head=head, scanned_at=datetime.now(timezone.utc)))
-        aliases = store.save_mailmap(conn, name, mailmap(repo, head))
+        aliases = store.save_aliases(conn, name, set(mailmap_aliases(mailmap(repo, head))))
     if aliases:
         refresh_dirty(engine)  # the persons it joins are linked again now
     return {"tree": name, "new_commits": count, "head": head, "full": since is None, "shas": new_shas,

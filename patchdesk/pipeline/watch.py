@@ -11,7 +11,7 @@ Every path ever ingested is a registered source (the ``sources`` table);
   hash and not stored twice;
 * an mbox: the bytes appended since the cursor;
 * every registered tree whose branch head moved: the new commits are
-  scanned and matched (``store.trees.scan_tree``).
+  scanned and matched (``pipeline.trees.scan_tree``).
 
 New mail goes through the live desk, which settles series, lineage,
 matches and review once for everything a poll found.
