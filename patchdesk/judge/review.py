@@ -104,10 +104,13 @@ def _replaced(work: ReviewWork, s: SeriesRef, row: SubmissionRecord,
         return Fact(newer[1], f"superseded by {newer[0]}", newer[0]), None
     if row.lineage_state in ("superseded", "dropped") or s.lineage_state == "superseded":
         following = work.next_version.get(s.id)
-        if following:
-            label, when, msgid = following
-            return None, Fact(max(when, posted), f"dropped in {label} ({msgid})", msgid)
-        return Fact(posted, "the series has a newer version", ""), None
+        if not following:
+            return Fact(posted, "the series has a newer version", ""), None
+        label, when, msgid = following
+        when = max(when, posted)
+        if row.lineage_state == "dropped":
+            return None, Fact(when, f"dropped in {label} ({msgid})", msgid)
+        return Fact(when, f"the series has a newer version: {label} ({msgid})", msgid), None
     return None, None
 
 

@@ -322,6 +322,18 @@ def dropped_in_v2(t):
                 new=f"limit = {i * 8};", why=f"Step {i} of the widget fixes.", parent=head, day=3 + i / 1440)
 
 
+@case("v2 keeps the length but its 2/2 is new work: old 2/2 (NAKed) may be reworked or dropped; superseded with the series.")
+def reworked_past_recognition(t):
+    _series(t, "a", "", 2, day=0)
+    t.reply("r1@x", "a-2@x", "NAK, this hook is the wrong place.", quote="> Step 2 of the widget fixes.", day=1)
+    head = t.cover("b-0@x", "[PATCH v2 0/2] frob: widget fixes", day=3)
+    t.patch("b-1@x", "[PATCH v2 1/2] frob: widget: step 1", path="drivers/frob/part1.c", new="limit = 8;",
+            why="Step 1 of the widget fixes.", parent=head, day=3.001)
+    t.patch("b-2@x", "[PATCH v2 2/2] frob: core: move the limit into probe", path="drivers/frob/probe.c",
+            old="probe(dev);", new="probe_limited(dev, 8);", why="Do it at probe time instead.", parent=head,
+            day=3.002)
+
+
 @case("A reply that negates a trailer gives none (\"not a Reviewed-by yet\").")
 def negated(t):
     t.patch("p1@x", "[PATCH] frob: raise the limit")
