@@ -42,3 +42,17 @@ def test_an_internal_error_still_carries_the_headers(client, engine):
     answer = client.get("/api/series")
     assert answer.status_code == 500 and answer.json() == {"detail": "internal error"}
     assert all(answer.headers.get(h) for h in HEADERS)
+
+
+def test_pages_answer_html_errors_the_api_json_and_head_works(client):
+    page = client.get("/series/424242")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Not found" in page.text and all(page.headers.get(h) for h in HEADERS)
+    bad = client.get("/?page=-3")
+    assert bad.status_code == 400 and bad.headers["content-type"].startswith("text/html")
+    api = client.get("/api/series?state=bogus")
+    assert api.status_code == 400 and "unknown state 'bogus'" in api.json()["detail"]
+    for url in ("/", "/api/series", "/series/1"):
+        head, get = client.head(url), client.get(url)
+        assert head.status_code == get.status_code == 200 and head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"] and head.headers.get("content-security-policy")

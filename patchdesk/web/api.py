@@ -73,6 +73,8 @@ def list_series(request: Request, page: Page = 0, per_page: PerPage = 50, state:
                 days: int | None = None, q: str = ""):
     """Series, most recently active first, with filters and search."""
     with engine(request).connect() as conn:
+        if state and state not in (*STATES, "partially-accepted"):
+            raise HTTPException(400, f"unknown state {state!r}: one of {', '.join(STATES)}, partially-accepted")
         states = (state,) if state else tuple(s for s in STATES if s != "superseded") + ("partially-accepted",)
         found = series_page(conn, states=states, page=page, per_page=per_page, list_name=list_name,
                             submitter=submitter, path=path, days=days, query=q)

@@ -8,10 +8,13 @@ from urllib.parse import urlsplit
 import jinja2
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from ..display import id_path, visible_value
@@ -45,6 +48,45 @@ def secured(response):
 class SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next):
         return secured(await call_next(request))
+
+
+class HeadAsGet:
+    """``HEAD`` answered as ``GET`` without the body (pure ASGI): FastAPI's
+    routes list GET only, and monitors, crawlers and ``curl -I`` ask HEAD."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body"):
+                    await send({"type": "http.response.body", "body": b""})
+                return
+            await send(message)
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+           413: "Too large", 429: "Too many requests", 500: "Internal error"}
+
+
+def _for_people(request: Request) -> bool:
+    """A page (HTML errors), not the JSON API."""
+    return not request.url.path.startswith(("/api/", "/static/"))
+
+
+def error_page(request: Request, status: int, detail: str):
+    """The error answer: an HTML page for the desk, JSON for the API."""
+    if not _for_people(request):
+        return JSONResponse({"detail": detail}, status_code=status)
+    return request.app.state.templates.TemplateResponse(
+        request, "error.html", {"status": status, "title": _TITLES.get(status, "Error"), "detail": detail},
+        status_code=status)
 
 
 class RequestGuard:
@@ -132,18 +174,32 @@ def create_app(db: str | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(env=env)
     app.add_middleware(PageCache, engine=app.state.engine)  # innermost: hits pass the guards too
     app.add_middleware(RequestGuard)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers
+    app.add_middleware(SecurityHeaders)  # every answer gets the headers
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is a GET whose body is dropped
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if not _for_people(request):
+            return await http_exception_handler(request, exc)
+        return error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, exc: RequestValidationError):
+        if not _for_people(request):
+            return await request_validation_exception_handler(request, exc)
+        where = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'request'}: {e['msg']}" for e in exc.errors()[:3])
+        return error_page(request, 400, where)
+
     @app.exception_handler(ValueError)
-    async def bad_value(request: Request, exc: ValueError):  # noqa: ARG001
-        return JSONResponse({"detail": str(exc)[:300]}, status_code=400)
+    async def bad_value(request: Request, exc: ValueError):
+        return error_page(request, 400, str(exc)[:300])
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
     async def out_of_range(request: Request, exc: Exception):  # noqa: ARG001
         # an id past 2^63, "?days=999999999": nothing can match it
-        return JSONResponse({"detail": "a number in the request is out of range"}, status_code=400)
+        return error_page(request, 400, "a number in the request is out of range")
 
     @app.exception_handler(Exception)
     async def failed(request: Request, exc: Exception):  # noqa: ARG001

@@ -54,7 +54,7 @@ def board_page(request: Request, list_name: Annotated[str, Query(alias="list", m
     """The in-flight board: series grouped by state, with counts and filters.
     (The form sends every field, empty ones too: "days=" means no limit.)"""
     if days and not days.isdigit():
-        raise HTTPException(422, "days must be a number of days")
+        raise HTTPException(400, "days must be a number of days")
     states = BOARD_STATES if show_all else tuple(s for s in BOARD_STATES if s not in HIDDEN_BY_DEFAULT)
     with engine(request).connect() as conn:
         book = role_book(conn) if maintainer else None
