@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ..store.queries import diff_texts, export, find_series, list_series, series_detail, version_label
+from ..review.states import STATES
+from ..store.queries import (diff_texts, export, find_series, list_series, series_detail, series_ids_in_list,
+                             version_label)
 from ..store.series import load_series_info
 from ..versions.interdiff import interdiff
 from . import app
@@ -15,13 +19,43 @@ from .messages import JsonOption
 from .output import console, error, print_json, short_date
 
 
+def _since(value: str | None) -> str | None:
+    if value:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return value
+
+
+def _state(value: str | None) -> str | None:
+    if value and value not in (*STATES, "partially-accepted"):
+        raise typer.BadParameter(f"{value!r}: one of {', '.join(STATES)}, partially-accepted")
+    return value
+
+
 @app.command("series")
 def series_command(ctx: typer.Context,
                    all_: Annotated[bool, typer.Option("--all", help="Include superseded series.")] = False,
+                   state: Annotated[str | None, typer.Option(
+                       "--state", callback=_state, help="Only series in this state (see docs/states.md).")] = None,
+                   list_name: Annotated[str | None, typer.Option(
+                       "--list", help="Only series posted to this list.")] = None,
+                   since: Annotated[str | None, typer.Option(
+                       "--since", callback=_since, help="Only series active since this date (YYYY-MM-DD).")] = None,
+                   limit: Annotated[int | None, typer.Option(
+                       "--limit", min=1, help="At most this many, the most recently active.")] = None,
                    as_json: JsonOption = False) -> None:
-    """Series in flight (latest versions), oldest first."""
+    """Series in flight (latest versions), oldest first; --all adds superseded ones."""
+    after = _aware(datetime.fromisoformat(since)) if since else None
     with ctx.obj.engine.connect() as conn:
-        rows = list_series(conn, include_superseded=all_)
+        rows = list_series(conn, include_superseded=all_ or state == "superseded")
+        listed = series_ids_in_list(conn, list_name) if list_name else None
+    rows = [s for s in rows if (state is None or s["state"] == state) and (listed is None or s["id"] in listed)
+            and (after is None or _aware(s["last_activity"]) >= after)]
+    if limit:
+        rows = sorted(sorted(rows, key=lambda s: _aware(s["last_activity"]))[-limit:],
+                      key=lambda s: (_aware(s["date"]), s["id"]))
     if as_json:
         print_json(rows)
         return
@@ -33,6 +67,10 @@ def series_command(ctx: typer.Context,
         table.add_row(str(s["id"]), short_date(s["date"]), s["version_label"], got, s["state"],
                       s["name"], s["submitter"], str(s["previous"] or ""))
     console.print(table)
+
+
+def _aware(date: datetime) -> datetime:
+    return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
 
 
 def _resolve(conn, ident: str) -> int:
@@ -111,12 +149,20 @@ def _show_patch(p: dict) -> None:
 
 
 @app.command("interdiff")
-def interdiff_command(ctx: typer.Context, old: str, new: str) -> None:
+def interdiff_command(ctx: typer.Context,
+                      old: Annotated[str, typer.Argument(metavar="OLD", help="Series id or any member's Message-ID.")],
+                      new: Annotated[str, typer.Argument(metavar="NEW", help="Series id or any member's Message-ID.")],
+                      as_json: JsonOption = False) -> None:
     """What changed between two versions, patch by patch (from the mails)."""
     with ctx.obj.engine.connect() as conn:
         older = load_series_info(conn, _resolve(conn, old))
         newer = load_series_info(conn, _resolve(conn, new))
         texts = diff_texts(conn, [p.msgid for p in older.patches + newer.patches])
+    if as_json:
+        print_json({"old": {"id": older.key, "name": older.name, "version": version_label(*older.version)},
+                    "new": {"id": newer.key, "name": newer.name, "version": version_label(*newer.version)},
+                    "sections": [asdict(s) for s in interdiff(older, newer, texts)]})
+        return
     console.print(f"{older.name} {version_label(*older.version)} -> "
                   f"{newer.name} {version_label(*newer.version)}", markup=False, highlight=False)
     for section in interdiff(older, newer, texts):

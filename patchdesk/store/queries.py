@@ -19,7 +19,8 @@ from .checks import checks_of
 from .messages import chunks, claimants, raw_of
 from .overlaps import overlaps_of
 from .trees import applied_rows
-from .schema import Message, PatchLink, PatchReview, Series, SeriesLink, StateEvent, StateOverride, Submission
+from .schema import (MailingList, Message, MessageList, PatchLink, PatchReview, Series, SeriesLink, StateEvent,
+                     StateOverride, Submission)
 
 PATCH_SUCCESSION = ("version", "split", "merge")
 
@@ -193,6 +194,15 @@ def export(conn: Connection) -> dict:
     messages = conn.execute(select(func.count()).select_from(Message)).scalar_one()
     return {"messages": messages, "series": list_series(conn, include_superseded=True),
             "patches": patch_dicts(conn)}
+
+
+def series_ids_in_list(conn: Connection, list_name: str) -> set[int]:
+    """The series with a member posted to ``list_name``."""
+    query = (select(Submission.series_id).distinct()
+             .join(MessageList, MessageList.message_id == Submission.message_id)
+             .join(MailingList, MailingList.id == MessageList.list_id)
+             .where(MailingList.name == list_name, Submission.series_id.is_not(None)))
+    return set(conn.execute(query).scalars())
 
 
 def diff_texts(conn: Connection, msgids: list[str]) -> dict[str, str]:
