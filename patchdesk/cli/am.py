@@ -11,10 +11,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from ..store.messages import raw_of
-from ..store.queries import series_detail
+from ..pipeline.am import LORE, series_mbox
 from ..store.schema import Tree
-from ..trees.am import am_entry
 from ..trees.gitlog import GitError
 from ..trees.worktree import NO_HOOKS, private_worktree
 from . import app
@@ -25,28 +23,6 @@ from .series import _resolve
 def _say(text: str) -> None:
     """The report goes to stderr: stdout may be piped into git am."""
     err_console.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
-def _latest(conn, series_id: int) -> dict:
-    detail = series_detail(conn, series_id)
-    if detail["versions"] and detail["versions"][-1] != series_id:
-        detail = series_detail(conn, detail["versions"][-1])
-    return detail
-
-
-def _refuse_contested(patches: list[dict], trusted: set[str]) -> None:
-    """Stop unless every member claimed by another message too is trusted."""
-    members = {p["msgid"] for p in patches}
-    for msgid in sorted(trusted - members):
-        error(f"--trust {msgid}: not a member of this series")
-        raise typer.Exit(1)
-    contested = [p for p in patches if p.get("claimants") and p["msgid"] not in trusted]
-    for p in contested:
-        others = "; ".join(f"{c['author']} <{c['author_email']}> as <{c['msgid']}>" for c in p["claimants"])
-        error(f"patch {p['number']} <{p['msgid']}> from {p['author']} <{p['author_email']}>: its Message-ID is "
-              f"claimed by another message too ({others}); check it, then pass --trust {p['msgid']}")
-    if contested:
-        raise typer.Exit(1)
 
 
 def _apply(repo: Path, branch: str, name: str, text: str) -> tuple[bool, str]:
@@ -79,7 +55,7 @@ def am_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar=
                apply: Annotated[str | None, typer.Option("--apply", metavar="TREE",
                                                          help="Apply it on a new branch of this tree.")] = None,
                link_base: Annotated[str, typer.Option("--link-base", help="Add Link: BASE/<msgid> "
-                                                                           "('' for none).")] = "https://lore.kernel.org/r",
+                                                                           "('' for none).")] = LORE,
                trust: Annotated[list[str] | None, typer.Option(
                    "--trust", metavar="MSGID", help="Use this member although another message claims its "
                                                     "Message-ID (its stored name, as `show` prints it).")] = None) -> None:
@@ -89,30 +65,25 @@ def am_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar=
     until ``--trust`` names it: a reused Message-ID is how a stranger's diff
     would get into a maintainer's tree."""
     with ctx.obj.engine.connect() as conn:
-        detail = _latest(conn, _resolve(conn, ident))
-        patches = detail["patch_details"]
-    _refuse_contested(patches, set(trust or ()))
-    with ctx.obj.engine.connect() as conn:
-        raws = raw_of(conn, [p["msgid"] for p in patches])
+        found = series_mbox(conn, _resolve(conn, ident), trust or (), link_base)
         tree = conn.execute(select(Tree).where(Tree.name == apply)).first() if apply else None
+    detail = found.detail
+    assert detail is not None  # _resolve found the series
+    for why in found.refused:
+        error(why)
+    if found.refused:
+        raise typer.Exit(1)
     if apply and tree is None:
         error(f"no tree named {apply!r}")
         raise typer.Exit(1)
-    if detail["missing"]:
-        error(f"series {detail['id']} lacks patch(es) {', '.join(map(str, detail['missing']))}")
-        raise typer.Exit(1)
-    entries = []
-    for p in patches:
-        raw, fmt = raws[p["msgid"]]
-        entry, report = am_entry(raw, fmt, p["number"], len(patches), p["trailers"], link_base)
-        entries.append(entry)
-        _say(f"{p['number']}/{len(patches)} {report.subject}")
+    for report in found.reports:
+        _say(f"{report.number}/{len(found.reports)} {report.subject}")
         for t in report.added:
             flag = "  [names somebody else than its sender]" if "other-person" in t["flags"] else ""
             _say(f"    + {t['key']}: {t['value']}  (from {t['by']}, <{t['msgid']}>){flag}")
         for t in report.skipped:
             _say(f"    - {t['key']}: {t['value']}  not added: {t['why']}")
-    text = "".join(entries)
+    text = found.text
     if output is not None:
         output.write_text(text)
     elif apply is None:

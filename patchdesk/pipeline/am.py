@@ -1,0 +1,96 @@
+"""A series as an mbox for ``git am``, and a thread as the mbox it came in.
+
+The series mbox is what ``b4 am`` makes: the latest version's patches in
+order, each with the trailers its review collected (never a
+``Nacked-by:``) and a ``Link:``.  ``patchdesk am`` writes it, and the desk
+serves it (``/series/ID/mbox``, ``/api/series/ID/mbox``).  A member whose
+Message-ID another stored message also claims makes the series refused
+until the caller trusts that member (``pipeline.claims``); a series with a
+missing patch is refused too.  The thread mbox is the stored mails
+themselves, in reading order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from ..store.messages import raw_of
+from ..store.queries import series_detail
+from ..trees.am import PatchReport, am_entry
+from .threads import load_thread
+
+LORE = "https://lore.kernel.org/r"
+
+
+@dataclass
+class SeriesMbox:
+    """The mbox of one series, or why it was refused."""
+
+    detail: dict | None
+    text: str = ""
+    reports: list[PatchReport] = field(default_factory=list)
+    #: one line each: a contested member, a missing patch, an unknown --trust
+    refused: list[str] = field(default_factory=list)
+
+
+def latest(conn: Connection, series_id: int) -> dict:
+    """The detail of the newest version of a series."""
+    detail = series_detail(conn, series_id)
+    if detail and detail["versions"] and detail["versions"][-1] != series_id:
+        detail = series_detail(conn, detail["versions"][-1])
+    return detail
+
+
+def _refusals(detail: dict, trusted: set[str]) -> list[str]:
+    patches = detail["patch_details"]
+    members = {p["msgid"] for p in patches}
+    out = [f"--trust {m}: not a member of this series" for m in sorted(trusted - members)]
+    for p in patches:
+        if p.get("claimants") and p["msgid"] not in trusted:
+            others = "; ".join(f"{c['author']} <{c['author_email']}> as <{c['msgid']}>" for c in p["claimants"])
+            out.append(f"patch {p['number']} <{p['msgid']}> from {p['author']} <{p['author_email']}>: its "
+                       f"Message-ID is claimed by another message too ({others}); check it, then trust "
+                       f"{p['msgid']}")
+    if not out and detail["missing"]:
+        out.append(f"series {detail['id']} lacks patch(es) {', '.join(map(str, detail['missing']))}")
+    return out
+
+
+def series_mbox(conn: Connection, series_id: int, trusted: Iterable[str] = (), link_base: str = LORE) -> SeriesMbox:
+    """The latest version of ``series_id`` for ``git am``, trailers added."""
+    detail = latest(conn, series_id)
+    if detail is None:
+        return SeriesMbox(None)
+    found = SeriesMbox(detail, refused=_refusals(detail, set(trusted)))
+    if found.refused:
+        return found
+    patches = detail["patch_details"]
+    raws = raw_of(conn, [p["msgid"] for p in patches])
+    entries = []
+    for p in patches:
+        raw, fmt = raws[p["msgid"]]
+        entry, report = am_entry(raw, fmt, p["number"], len(patches), p["trailers"], link_base)
+        entries.append(entry)
+        found.reports.append(report)
+    found.text = "".join(entries)
+    return found
+
+
+def thread_mbox(conn: Connection, msgid: str) -> bytes:
+    """The stored mails of the thread holding ``msgid``, in reading order,
+    as an mboxrd file (what lore's ``t.mbox`` holds); b"" for no thread."""
+    present = [row["msgid"] for row in load_thread(conn, msgid) if row["present"]]
+    raws = raw_of(conn, present)
+    out = []
+    for m in present:
+        raw = raws[m][0]
+        out.append(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n")
+        out.append(b"\n".join(b">" + line if line.lstrip(b">").startswith(b"From ") else line
+                              for line in raw.split(b"\n")))
+        if not raw.endswith(b"\n"):
+            out.append(b"\n")
+        out.append(b"\n")
+    return b"".join(out)
