@@ -56,3 +56,37 @@ def test_pages_answer_html_errors_the_api_json_and_head_works(client):
         head, get = client.head(url), client.get(url)
         assert head.status_code == get.status_code == 200 and head.content == b""
         assert head.headers["content-type"] == get.headers["content-type"] and head.headers.get("content-security-policy")
+
+
+def test_a_series_and_a_thread_download_as_mbox(client, tmp_path):
+    import mailbox
+    answer = client.get("/api/series/1/mbox")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/mbox")
+    assert 'filename="series-1-v1.mbox"' in answer.headers["content-disposition"]
+    (tmp_path / "s.mbox").write_bytes(answer.content)
+    [entry] = list(mailbox.mbox(str(tmp_path / "s.mbox")))
+    assert entry["Subject"] == "[PATCH] frob: frob_core_drain" and "Link: https://lore.kernel.org/r/p1@x" in \
+        entry.get_payload()
+    assert client.get("/series/1/mbox").content == answer.content
+    page = client.get("/series/1").text
+    assert 'href="/series/1/mbox"' in page
+    thread = client.get("/mbox/thread/p1@x")
+    assert thread.status_code == 200 and thread.content.startswith(b"From mboxrd@z") and b"Message-Id: <p1@x>" in \
+        thread.content
+    assert client.get("/api/mbox/thread/p1@x").content == thread.content
+    assert client.get("/api/series/424242/mbox").status_code == 404
+    assert client.get("/mbox/thread/nowhere@x").status_code == 404
+
+
+def test_a_contested_series_is_refused_until_trusted(engine, store_url, tmp_path):
+    from fastapi.testclient import TestClient
+    mails = [make_mail("m1@x", "[PATCH] frob: one", body=patch_body("One.", "src/a.c", "a;", "b;")),
+             make_mail("m1@x", "[PATCH] frob: one", sender="Eve <eve@example.net>",
+                       body=patch_body("One.", "src/a.c", "a;", "evil();"))]
+    (tmp_path / "c.mbox").write_bytes(mbox(mails))
+    ingest(engine, [tmp_path / "c.mbox"], jobs=1)
+    client = TestClient(create_app(store_url), raise_server_exceptions=False)
+    refused = client.get("/api/series/1/mbox")
+    assert refused.status_code == 409 and "claimed by another message" in refused.json()["detail"]
+    trusted = client.get("/api/series/1/mbox?trust=m1@x")
+    assert trusted.status_code == 200 and b"b;" in trusted.content and b"evil" not in trusted.content
