@@ -222,9 +222,10 @@ def test_check_applies_what_is_clean_and_refuses_every_escape(world):
         assert "invalid path" in why[m], (m, why[m])
     assert "does not exist in index" in why["escape-canary@x"]  # git am changes only what the index has
     assert "beyond a symbolic link" in why["symlink-1@x"]
-    # the command ran after each patch that applied, in private worktrees under the private TMPDIR
+    # the command ran on each of the 8 bases and after each of the 3 patches that applied, in
+    # private worktrees under the private TMPDIR
     places = log.read_text().split("\n")[:-1]
-    assert len(places) == 3 and all(p.startswith(str(w.tmp) + "/patchdesk-check-") and p.endswith("/work")
+    assert len(places) == 8 + 3 and all(p.startswith(str(w.tmp) + "/patchdesk-check-") and p.endswith("/work")
                                     for p in places)
     assert_untouched(w)
 

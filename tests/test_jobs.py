@@ -442,7 +442,9 @@ def test_tree_scan_check_and_relink_run_on_workers(broker, tmp_path):
                                    "--broker", broker))
             bad = json.loads(_cli(db, "check", str(v2["id"]), "--tree", "frob", "--cmd", "test ! -e README",
                                   "--json", "--broker", broker, code=3))
-            assert [(c["bisectable"], c["first_bad"]) for c in good + bad] == [(True, None), (False, 1)]
+            # the base already has a README: the base fails, patch 1 is not blamed (issue 18, item 8)
+            assert [(c["bisectable"], c["first_bad"]) for c in good + bad] == [(True, None), (False, None)]
+            assert "fails the command before any patch (exit 1)" in bad[0]["error"]
             before = snapshot(db)
             assert "series assembled" in _cli(db, "relink", "--broker", broker)
             assert snapshot(db) == before

@@ -259,11 +259,18 @@ def test_check_finds_the_first_bad_patch_and_cleans_up(demo_tree, tmp_path):
     assert good.exit_code == 0 and "bisectable" in good.output
     slow = runner.invoke(app, ["--db", str(db), "check", str(v2["id"]), "--tree", "frob", "--cmd", "sleep 30",
                                "--timeout", "0.5", "--json"])
-    assert [s["timed_out"] for s in json.loads(slow.output)[0]["steps"]] == [True, True, True]
-    shown = run(db, "show", str(v2["id"]))
-    assert "breaks at patch 2" in shown and "bisectable" in shown
+    [timed] = json.loads(slow.output)  # the base itself runs over the limit: no patch is blamed
+    assert timed["steps"] == [] and "fails the command before any patch (timed out after 0.5 s)" in timed["error"]
+    text = runner.invoke(app, ["--db", str(db), "check", str(v2["id"]), "--tree", "frob", "--cmd", breaks_at_2])
+    assert "  2  failed (1)" in text.output  # the text report: each step, and a failure's log tail
+    base_broken = 'echo "make: *** [frob.o] Error 1"; exit 2'
+    broken = runner.invoke(app, ["--db", str(db), "check", str(v2["id"]), "--tree", "frob", "--cmd", base_broken])
+    assert broken.exit_code == 3 and "fails the command before any patch (exit 2)" in broken.output
+    assert "make: *** [frob.o] Error 1" in broken.output and "breaks at patch" not in broken.output
+    shown = run(db, "show", str(v2["id"]))  # the three newest checks
+    assert "breaks at patch 2" in shown and "fails the command before any patch (exit 2)" in shown
     exported = json.loads(run(db, "series", "--json"))
-    assert len(next(s for s in exported if s["id"] == v2["id"])["checks"]) == 3
+    assert len(next(s for s in exported if s["id"] == v2["id"])["checks"]) == 5
     assert git(repo, "worktree", "list").count("\n") == 1
 
 

@@ -67,12 +67,19 @@ def _on_workers(engine, broker: str, series_ids: list[int], tree: str, cmd: str,
     return results, ids
 
 
+#: Lines of a failing step's output shown in the text report (all of it is in --json).
+SHOWN_LINES = 15
+
+
 def _report(results, tree_name: str) -> None:
     for r in results:
         verdict = "bisectable" if r.bisectable else (f"breaks at patch {r.first_bad}" if r.first_bad else r.error)
         console.print(f"series {r.series_id} on {tree_name} ({r.base_source} {r.base[:12]}): {verdict}",
-                      markup=False, highlight=False)
+                      markup=False, highlight=False, soft_wrap=True)
         for s in r.steps:
             state = "does not apply" if not s.applies else ("timed out" if s.timed_out else
                                                            ("passed" if s.passed else f"failed ({s.exit_code})"))
             console.print(f"  {s.number:>3}  {state}  {s.seconds:.1f}s", markup=False, highlight=False)
+            if not (s.applies and s.passed) and s.log_tail.strip():
+                for line in s.log_tail.rstrip().splitlines()[-SHOWN_LINES:]:
+                    console.print(f"       | {line}", markup=False, highlight=False, soft_wrap=True)

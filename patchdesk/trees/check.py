@@ -27,6 +27,8 @@ from .gitlog import GitError
 from .worktree import NO_HOOKS, lock_of, private_worktree
 
 LOG_TAIL = 4000
+#: How much of a failing base's output is kept in the check's error.
+BASE_TAIL = 1500
 #: process groups of the commands running now in this process
 _running: set[int] = set()
 
@@ -142,6 +144,14 @@ def run_check(job: CheckJob) -> CheckResult:
         return result
     try:
         with private_worktree(repo, base, prefix="patchdesk-check-") as work:
+            # the base first: a command that fails before any patch is the base's
+            # failure, not patch 1's (and every later step would fail the same way)
+            code, timed_out, tail, secs = _run(job.command, work, job.timeout)
+            if timed_out or code != 0:
+                what = f"timed out after {job.timeout:g} s" if timed_out else f"exit {code}"
+                result.error = (f"the base {base[:12]} fails the command before any patch ({what})"
+                                + (f":\n{tail[-BASE_TAIL:]}" if tail.strip() else ""))
+                return result
             for number, msgid, mbox in job.patches:
                 patch_file = work.parent / f"{number}.mbox"
                 patch_file.write_text(mbox)
