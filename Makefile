@@ -18,9 +18,11 @@ demo: $(VENV)/.installed
 	$(PD) --db $(DEMO) ingest demo/demo.mbox --list frob-devel
 	$(PD) --db $(DEMO) tree add frob demo/out/frob --branch frob-next
 	$(PD) --db $(DEMO) tree scan
+	$(PD) --db $(DEMO) maintainers load demo/out/frob/MAINTAINERS --list frob-devel
 	$(PD) --db $(DEMO) overlaps --tree frob >/dev/null
 	$(PD) --db $(DEMO) series
 	@echo "store: $(DEMO)   try: $(PD) --db $(DEMO) show 2   show 6   overlaps --tree frob   am 6"
+	@echo "web: the board, and what needs Maria (the maintainer): http://127.0.0.1:8000/?maintainer=maria@frob.example.org"
 	$(PD) --db $(DEMO) serve
 
 # Debian packages the tests use: public-inbox (real v2 archives) and git.

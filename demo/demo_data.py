@@ -89,6 +89,7 @@ L:\tfrob-devel@lists.example.org
 S:\tMaintained
 T:\tgit https://git.example.org/frob.git
 F:\t*
+F:\t*/
 
 FROB DOCUMENTATION
 M:\tHenrik Nyberg <henrik.nyberg@example.se>

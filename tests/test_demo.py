@@ -29,3 +29,33 @@ def test_demo_ingests_with_its_stories_threaded(engine):
     # the cover arrives after its patches in the file; all hang under it
     assert sum(1 for n in thread if n.parent == cover) >= 3
     assert all(n.present for n in thread)
+
+
+def test_the_demo_tree_names_maintainers_for_every_file_the_list_touches(tmp_path):
+    """``make demo`` loads the demo tree's MAINTAINERS (kernel semantics:
+    ``F: *`` is the top directory only, ``F: */`` the rest), so roles and
+    the maintainer's queue show on a fresh machine (issue 18, item 10)."""
+    import json
+    import re
+
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from patchdesk.cli import app
+    from patchdesk.web.app import create_app
+    subprocess.run([sys.executable, str(DEMO / "make_demo.py"), "--out", str(tmp_path / "check.mbox"),
+                    "--tree", str(tmp_path / "frob")], check=True, capture_output=True)
+    db, runner = str(tmp_path / "demo.db"), CliRunner()
+    assert runner.invoke(app, ["--db", db, "ingest", str(DEMO / "demo.mbox"), "--list", "frob-devel"]).exit_code == 0
+    loaded = runner.invoke(app, ["--db", db, "maintainers", "load", str(tmp_path / "frob" / "MAINTAINERS"),
+                                 "--list", "frob-devel"])
+    assert loaded.exit_code == 0, loaded.output
+    touched = sorted(set(re.findall(r"^diff --git a/(\S+)", (DEMO / "demo.mbox").read_text(), re.M)))
+    assert len(touched) >= 8
+    for path in touched:
+        who = json.loads(runner.invoke(app, ["--db", db, "maintainers", "who", path, "--json"]).output)
+        assert any(p["role"] == "maintainer" for p in who), (path, who)
+    board = TestClient(create_app(db)).get("/?maintainer=maria@frob.example.org")
+    assert board.status_code == 200 and "frob: add widget timeout support" in board.text
+    show = runner.invoke(app, ["--db", db, "show", "6"]).output
+    assert "(maintainer)" in show or "(reviewer)" in show
