@@ -50,3 +50,21 @@ def test_interdiff_json(db):
     assert kinds == [("changed", ["1/2 frob: widget: step 1"], ["1/2 frob: widget: step 1"]),
                      ("same", ["2/2 frob: widget: step 2"], ["2/2 frob: widget: step 2"])]
     assert "limit = 9;" in doc["sections"][0]["diff"]
+
+
+def test_am_means_the_latest_version_unless_told_and_state_takes_a_series_id(db):
+    def am(*args: str) -> tuple[int, str]:
+        done = runner.invoke(app, ["--db", db, "am", *args, "--link-base", ""])
+        return done.exit_code, done.output
+    code, out = am("a-1@x")  # a v1 member: the series' latest version is v3
+    assert code == 0 and "Message-Id: <c-1@x>" in out and "Message-Id: <a-1@x>" not in out
+    code, out = am("a-1@x", "--version", "2")
+    assert code == 0 and "Message-Id: <b-1@x>" in out and "Message-Id: <c-1@x>" not in out
+    code, out = am("a-1@x", "--version", "9")
+    assert code == 1 and "has no v9 (its versions: v1, v2, v3)" in out
+    v3 = next(s["id"] for s in json.loads(runner.invoke(app, ["--db", db, "series", "--json"]).output)
+              if s["version_label"] == "v3")
+    done = runner.invoke(app, ["--db", db, "state", str(v3), "rejected", "--why", "wrong approach"])
+    assert done.exit_code == 0 and "<c-0@x> is rejected" in done.output  # the cover letter: the whole series
+    assert names(db, "--state", "rejected")[-1] == ("frob: widget fixes", "v3", "rejected")
+    assert runner.invoke(app, ["--db", db, "state", "424242", "rejected", "--why", "x"]).exit_code == 1

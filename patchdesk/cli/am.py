@@ -17,7 +17,7 @@ from ..trees.gitlog import GitError
 from ..trees.worktree import NO_HOOKS, private_worktree
 from . import app
 from .output import err_console, error
-from .series import _resolve
+from .series import VersionOption, resolve_version
 
 
 def _say(text: str) -> None:
@@ -58,14 +58,15 @@ def am_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar=
                                                                            "('' for none).")] = LORE,
                trust: Annotated[list[str] | None, typer.Option(
                    "--trust", metavar="MSGID", help="Use this member although another message claims its "
-                                                    "Message-ID (its stored name, as `show` prints it).")] = None) -> None:
-    """The latest version of a series as an mbox for `git am`, trailers added.
+                                                    "Message-ID (its stored name, as `show` prints it).")] = None,
+               version: VersionOption = None) -> None:
+    """The latest version of a series (or --version N) as an mbox for `git am`, trailers added.
 
     A member whose Message-ID another stored message also claims is refused
     until ``--trust`` names it: a reused Message-ID is how a stranger's diff
     would get into a maintainer's tree."""
     with ctx.obj.engine.connect() as conn:
-        found = series_mbox(conn, _resolve(conn, ident), trust or (), link_base)
+        found = series_mbox(conn, resolve_version(conn, ident, version), trust or (), link_base, latest_version=False)
         tree = conn.execute(select(Tree).where(Tree.name == apply)).first() if apply else None
     detail = found.detail
     assert detail is not None  # _resolve found the series

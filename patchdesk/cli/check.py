@@ -16,7 +16,7 @@ from . import app
 from .worker import BrokerOption, run_jobs
 from .messages import JsonOption
 from .output import console, error, print_json
-from .series import _resolve
+from .series import VersionOption, resolve_version
 
 
 @app.command("check")
@@ -27,15 +27,16 @@ def check_command(ctx: typer.Context, idents: Annotated[list[str], typer.Argumen
                   timeout: Annotated[float, typer.Option("--timeout", help="Seconds per step.")] = 600,
                   jobs: Annotated[int | None, typer.Option("--jobs", help="Series checked at once "
                                                                           "(default: one per core).")] = None,
-                  as_json: JsonOption = False, broker: BrokerOption = None) -> None:
-    """Apply each series patch by patch in a temporary worktree and run COMMAND after each."""
+                  version: VersionOption = None, as_json: JsonOption = False, broker: BrokerOption = None) -> None:
+    """Apply each series (its latest version, or --version N) patch by patch in a temporary worktree
+    and run COMMAND on the base and after each patch."""
     engine = ctx.obj.engine
     with engine.connect() as conn:
         tree = conn.execute(select(Tree).where(Tree.name == tree_name)).first()
         if tree is None:
             error(f"no tree named {tree_name!r}")
             raise typer.Exit(1)
-        series_ids = [_resolve(conn, i) for i in idents]
+        series_ids = [resolve_version(conn, i, version) for i in idents]
         work = [] if broker else [check_job(conn, series_detail(conn, s), tree, cmd, timeout) for s in series_ids]
     if broker:  # one job per series, on the workers (which need the tree at the same path)
         results, ids = _on_workers(engine, broker, series_ids, tree_name, cmd, timeout, as_json)

@@ -12,6 +12,7 @@ import typer
 from ..review.maintainers import parse_maintainers
 from ..review.states import STATES
 from ..pipeline.review import clear_override, review_everything, role_book, set_override
+from ..store.queries import series_detail
 from ..store.review import load_maintainers
 from . import app
 from .messages import JsonOption
@@ -27,19 +28,22 @@ def _who() -> str:
 
 @app.command("state")
 def state_command(ctx: typer.Context,
-                  msgid: Annotated[str, typer.Argument(help="A patch (or cover letter: the whole series).")],
+                  msgid: Annotated[str, typer.Argument(
+                      metavar="MSGID|SERIES", help="A patch, a cover letter (the whole series), or a series id.")],
                   state: Annotated[str | None, typer.Argument(help=" | ".join(STATES))] = None,
                   why: Annotated[str, typer.Option("--why", help="The reason, kept with the override.")] = "",
                   by: Annotated[str | None, typer.Option("--by", help="Who decides (default: $PATCHDESK_USER "
                                                                        "or the login name).")] = None,
                   clear: Annotated[bool, typer.Option("--clear", help="Remove the override: evidence "
                                                                       "decides again.")] = False) -> None:
-    """Set a patch's state by hand; evidence never silently undoes it."""
+    """Set a patch's (or a series') state by hand; evidence never silently undoes it."""
     msgid = msgid.strip().strip("<>")
     with ctx.obj.engine.begin() as conn:
+        targets = _targets(conn, msgid)
         if clear:
-            removed = clear_override(conn, msgid)
-            console.print(f"removed {removed} override(s) of <{msgid}>", markup=False, highlight=False)
+            removed = sum(clear_override(conn, m) for m in targets)
+            console.print(f"removed {removed} override(s) of {msgid if msgid.isdigit() else f'<{msgid}>'}",
+                          markup=False, highlight=False)
             return
         if state not in STATES:
             error(f"state must be one of: {', '.join(STATES)}")
@@ -47,12 +51,24 @@ def state_command(ctx: typer.Context,
         if not why.strip():
             error("--why is required: say why the evidence is overridden")
             raise typer.Exit(2)
-        series_id = set_override(conn, msgid, state, by or _who(), why.strip())
-    if series_id is None:
-        error(f"no patch or cover letter <{msgid}>")
+        found = [set_override(conn, m, state, by or _who(), why.strip()) for m in targets]
+    if not targets or None in found:
+        error(f"no series {msgid}" if msgid.isdigit() else f"no patch or cover letter <{msgid}>")
         raise typer.Exit(1)
-    console.print(f"<{msgid}> is {state} (series {series_id}), by {by or _who()}: {why.strip()}",
-                  markup=False, highlight=False)
+    for m, series_id in zip(targets, found):
+        console.print(f"<{m}> is {state} (series {series_id}), by {by or _who()}: {why.strip()}",
+                      markup=False, highlight=False)
+
+
+def _targets(conn, ident: str) -> list[str]:
+    """What ``state`` sets: a series id means its cover letter (the whole
+    series), or each of its patches when it has none; else the Message-ID."""
+    if not ident.isdigit():
+        return [ident]
+    detail = series_detail(conn, int(ident))
+    if detail is None:
+        return []
+    return [detail["cover"]] if detail["cover"] else [p["msgid"] for p in detail["patch_details"]]
 
 
 @maintainers_app.command("load")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..review.states import STATES
 from ..store.queries import (diff_texts, export, find_series, list_series, series_detail, series_ids_in_list,
-                             version_label)
+                             version_label, version_numbers)
 from ..store.series import load_series_info
 from ..versions.interdiff import interdiff
 from . import app
@@ -79,6 +79,27 @@ def _resolve(conn, ident: str) -> int:
         error(f"no series {ident}")
         raise typer.Exit(1)
     return series_id
+
+
+#: ``am`` and ``check`` act on a series' latest version unless told otherwise.
+VersionOption = Annotated[int | None, typer.Option(
+    "--version", min=1, metavar="N", help="Version N of the series instead of its latest.")]
+
+
+def resolve_version(conn, ident: str, version: int | None) -> int:
+    """The series ``ident`` names (an id or any member's Message-ID), at its
+    latest version, or at version ``version`` (vN, else the last vN.x)."""
+    series_id = _resolve(conn, ident)
+    chain = series_detail(conn, series_id)["versions"] or [series_id]
+    if version is None:
+        return chain[-1]
+    numbers = version_numbers(conn, chain)
+    found = sorted((numbers[s][1] != 0, i, s) for i, s in enumerate(chain) if numbers[s][0] == version)
+    if not found:
+        have = ", ".join(version_label(*numbers[s]) for s in chain)
+        error(f"series {ident} has no v{version} (its versions: {have})")
+        raise typer.Exit(1)
+    return found[0][2]
 
 
 @app.command("show")

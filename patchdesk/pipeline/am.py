@@ -59,9 +59,11 @@ def _refusals(detail: dict, trusted: set[str]) -> list[str]:
     return out
 
 
-def series_mbox(conn: Connection, series_id: int, trusted: Iterable[str] = (), link_base: str = LORE) -> SeriesMbox:
-    """The latest version of ``series_id`` for ``git am``, trailers added."""
-    detail = latest(conn, series_id)
+def series_mbox(conn: Connection, series_id: int, trusted: Iterable[str] = (), link_base: str = LORE,
+                latest_version: bool = True) -> SeriesMbox:
+    """The latest version of ``series_id`` (or ``series_id`` itself) for
+    ``git am``, trailers added."""
+    detail = latest(conn, series_id) if latest_version else series_detail(conn, series_id)
     if detail is None:
         return SeriesMbox(None)
     found = SeriesMbox(detail, refused=_refusals(detail, set(trusted)))

@@ -224,6 +224,12 @@ def find_series(conn: Connection, ident: str) -> int | None:
     return conn.execute(select(Submission.series_id).where(Submission.msgid == msgid)).scalar()
 
 
+def version_numbers(conn: Connection, series_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """series id -> (major, minor) version."""
+    return {sid: (a, b) for sid, a, b in conn.execute(
+        select(Series.id, Series.version_major, Series.version_minor).where(Series.id.in_(series_ids or [-1])))}
+
+
 def series_detail(conn: Connection, series_id: int) -> dict | None:
     prev, nxt, related = _links(conn, around=series_id)
     rows = _series_rows(conn, Series.id == series_id)
