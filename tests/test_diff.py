@@ -275,3 +275,19 @@ def test_find_diff_never_raises(parts):
         assert text[d.start:d.start + len(d.text)] == d.text
         d.added, d.removed, d.paths, d.changed_lines()
         assert len(patch_id(d)) == 40 and isinstance(diff_fingerprint(d), frozenset)
+
+
+def test_an_extra_at_sign_in_a_hunk_header_is_still_a_hunk_but_a_combined_diff_is_not():
+    """``@@@ -10,5 +10,5 @@`` (a mailer's or a hand's extra ``@``) reads as the
+    ``@@`` hunk it is, with the same patch-id; a real combined diff (two
+    ``-`` ranges, a merge's) is not taken for a patch (issue 18, item 5)."""
+    plain = "--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n d\n"
+    extra = plain.replace("@@ -1,3 +1,3 @@", "@@@ -1,3 +1,3 @@")
+    [hunk] = find_diff(extra).files[0].hunks
+    assert (hunk.old_start, hunk.old_len, hunk.new_start, hunk.new_len) == (1, 3, 1, 3)
+    assert hunk.lines == (" a", "-b", "+c", " d")
+    assert patch_id(find_diff(extra)) == patch_id(find_diff(plain))
+    git = "diff --git a/x.c b/x.c\nindex 1111111..2222222 100644\n" + extra
+    assert patch_id(find_diff(git)) == patch_id(find_diff("diff --git a/x.c b/x.c\nindex 1111111..2222222 100644\n" + plain))
+    combined = "--- a/x.c\n+++ b/x.c\n@@@ -1,3 -1,3 +1,3 @@@\n  a\n- b\n +c\n  d\n"
+    assert find_diff(combined) is None

@@ -14,7 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_HUNK = re.compile(r"@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@ ?(.*)")
+#: ``@@@ -1,1 +1,1 @@`` too: some mailers and hand edits add an ``@`` (a true
+#: combined diff has two ``-`` ranges and stays out)
+_HUNK = re.compile(r"@@@? -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@@? ?(.*)")
+_HUNK_START = ("@@ -", "@@@ -")
 _GIT_HEADERS = ("old mode ", "new mode ", "deleted file mode ", "new file mode ",
                 "copy from ", "copy to ", "rename from ", "rename to ", "rename old ",
                 "rename new ", "similarity index ", "dissimilarity index ", "index ")
@@ -160,7 +163,7 @@ def _is_start(lines: list[str], i: int) -> bool:
         return nxt.startswith(_GIT_HEADERS) or nxt.startswith(("--- ", "Binary files ", "GIT binary patch"))
     third = lines[i + 2] if i + 2 < len(lines) else ""
     if line.startswith("--- "):
-        return nxt.startswith("+++ ") and third.startswith("@@ -")
+        return nxt.startswith("+++ ") and third.startswith(_HUNK_START) and _HUNK.match(third) is not None
     if line.startswith("Index: "):
         return nxt.startswith("====")
     return line.startswith("diff ") and nxt.startswith("--- ") and third.startswith("+++ ")
@@ -253,7 +256,7 @@ def _file(lines: list[str], i: int) -> tuple[FileChange, int]:
     elif i + 1 < n and lines[i].startswith("--- ") and lines[i + 1].startswith("+++ "):
         minus, plus = lines[i][4:], lines[i + 1][4:]
         hunks, i = _hunks(lines, i + 2)
-    elif git and i < n and lines[i].startswith("@@ -"):
+    elif git and i < n and lines[i].startswith(_HUNK_START):
         hunks, i = _hunks(lines, i)  # hand-edited mail: hunks without ---/+++
     old, new = _label(minus) if minus else a, _label(plus) if plus else b
     if git and prefixed:  # labels carry the prefixes the "diff --git" line showed

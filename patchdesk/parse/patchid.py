@@ -30,7 +30,7 @@ import string
 from .diff import Diff
 
 _HEX_ID = re.compile(r"[0-9a-fA-F]{40}")
-_HUNK_COUNTS = re.compile(r"@@ -\d*(?:,(\d+))? \+\d*(?:,(\d+))?")
+_HUNK_COUNTS = re.compile(r"@@@? -\d*(?:,(\d+))? \+\d*(?:,(\d+))?")
 _LETTERS = frozenset(string.ascii_letters)
 _SPACE = {ord(c): None for c in " \t\n\r"}  # git's own isspace(): no \v, \f
 _SPACE_NOT_NL = {ord(c): None for c in " \t\r"}
@@ -127,7 +127,7 @@ def patch_id(diff: Diff, stable: bool = True) -> str:
                 binary, before = False, -1
             continue  # git skips the next file's "diff" line too
         if before == 0 and after == 0:
-            if line.startswith("@@ -"):
+            if line.startswith(("@@ -", "@@@ -")):
                 m = _HUNK_COUNTS.match(line)
                 if m:
                     before = int(m[1]) if m[1] is not None else 1

@@ -334,6 +334,16 @@ def reworked_past_recognition(t):
             day=3.002)
 
 
+@case("A plain unified diff right after the message (no ---, no diff --git, an @@@ header, a blank context line "
+      "that lost its space) is a patch, and the reply's trailer reaches it.")
+def plain_unified_diff(t):
+    t.mail("p1@x", "[PATCH] frob: raise the limit",
+           "Raise the limit to 8.\n\nSigned-off-by: Ada Lovelace <ada@example.org>\n"
+           "--- a/drivers/frob/core.c\n+++ b/drivers/frob/core.c\n"
+           "@@@ -10,5 +10,5 @@ static int frob(void)\n {\n\n-\tlimit = 4;\n+\tlimit = 8;\n \treturn 0;\n }\n")
+    t.reply("r1@x", "p1@x", "Reviewed-by: Maria Keller <maria@frob.org>", quote="> Raise the limit to 8.")
+
+
 @case("A reply that negates a trailer gives none (\"not a Reviewed-by yet\").")
 def negated(t):
     t.patch("p1@x", "[PATCH] frob: raise the limit")
