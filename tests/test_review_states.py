@@ -122,3 +122,40 @@ def test_prior_without_quoted_hunk_unchanged_patch_is_open():
     prior = Prior("v1@x", "aaaa", ("a.c",), frozenset(), (), ({"kind": "nak", "about": []},))
     from patchdesk.review.continuity import objection_status
     assert objection_status(prior.objections[0], prior, "aaaa", frozenset())[0] == "open"
+
+
+def test_continuity_says_only_what_the_evidence_holds():
+    """Issue 18, item 6: half the quoted lines gone, or all still there while
+    the patch changed elsewhere, is "unknown", not "addressed"/"open"; the
+    author's changelog naming the reviewer is "addressed"."""
+    two = (("drivers/x.c", "+", "\tint y = readl(base);"), ("drivers/x.c", "+", "\tint z = y + 1;"))
+    old = _patch("v1@x", "aaaa", lines=two)
+    request = Reply("r1@x", at(1), "Maria Keller", "maria@x.org", "patch",
+                    note_of("> +\tint y = readl(base);\n> +\tint z = y + 1;\n\nPlease use readl_relaxed here.\n",
+                            "maria@x.org"))
+    prior = prior_of(assess(old, [request], lambda e: "maintainer"), old)
+
+    def status(lines, changelog=()):
+        new = _patch("v2@x", "bbbb", lines=lines)
+        [o] = assess(new, [], lambda e: "unknown", prior=prior, changelog=changelog).continuity["objections"]
+        return o["status"], o["why"]
+    assert status((two[0], ("drivers/x.c", "+", "\tint z = y + 2;")))[0] == "unknown"  # 1 of 2 gone
+    assert status((("drivers/x.c", "+", "\tint q;"), ("drivers/x.c", "+", "\tint r;")))[0] == "addressed"
+    assert status(two + (("drivers/other.c", "+", "\tfix();"),)) == (
+        "unknown", "all 2 quoted changed lines are still there, but the patch changed elsewhere")
+    assert status(two + (("drivers/other.c", "+", "\tfix();"),), ("- use readl_relaxed (Maria)",)) == (
+        "addressed", 'the changelog says: "- use readl_relaxed (Maria)"')
+    assert status(two + (("drivers/other.c", "+", "\tfix();"),), ("- rebased (Marianne)",))[0] == "unknown"
+
+
+def test_changelog_lines_and_which_concern_a_patch():
+    from patchdesk.judge.review import changelog_for
+    from patchdesk.model import SubmissionRecord
+    from patchdesk.parse.changelog import changelog_lines
+    cover = changelog_lines("Intro.\n\nChanges since v1:\n- 1/3: no code changes\n- 2/3: measure with\n"
+                            "  frob_clock_ms() (Priya)\n- 3/3: ms, not s (Maria)\n\nv1: https://x/y\n")
+    assert cover == ("- 1/3: no code changes", "- 2/3: measure with frob_clock_ms() (Priya)", "- 3/3: ms, not s (Maria)")
+    assert changelog_lines("Fix.\n\nv2 -> v3:\n * use readl_relaxed (Maria)\n") == ("* use readl_relaxed (Maria)",)
+    row = SubmissionRecord("p3@x", "patch", "doc", (2, 0), 3, 3, False, False, None, "a@x", "A", None, number=3,
+                           meta=(("changelog", ("- reworded",)),))
+    assert changelog_for(row, 3, cover) == ("- reworded", "- 3/3: ms, not s (Maria)")

@@ -139,7 +139,8 @@ def judge(mails: Iterable[RawMail | bytes], *, commits: Iterable[Commit] = (), m
                                  series_lineage.get(ids[i], "new")) for i in order],
                       patches, ThreadReplies(children, set(records), messages, notes), older_of=older_of,
                       successor=successor, overrides=overrides or {}, applied=_applied(by_msgid, commits),
-                      book=RoleBook.from_texts(list(maintainers)), next_version=following)
+                      book=RoleBook.from_texts(list(maintainers)), next_version=following,
+                      cover_changelogs={m: r.meta_values("changelog") for m, r in by_msgid.items() if r.kind == "cover"})
     outcome = review_series(work)
     return Judgement(drafts, {key: i for i, key in ids.items()}, by_msgid, lineage, outcome.series,
                      {m: r for m, _, r in outcome.patches}, unreadable)

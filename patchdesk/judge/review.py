@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -62,6 +63,8 @@ class ReviewWork:
     book: RoleBook = field(default_factory=lambda: RoleBook.from_texts([]))
     #: series id -> its full next version: (label such as "v2", first post, first msgid)
     next_version: dict[int, tuple[str, datetime, str]] = field(default_factory=dict)
+    #: cover letter msgid -> its changelog lines ("3/3: ms, not s (Maria)")
+    cover_changelogs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,6 +96,14 @@ def accepted_fact(commits: list[dict[str, Any]], posted: datetime) -> Fact | Non
 def facts_of(record: SubmissionRecord) -> PatchFacts:
     return PatchFacts(record.msgid, utc(record.date), record.from_name, record.from_addr, record.patch_id,
                       record.paths, record.lines, record.trailers)
+
+
+def changelog_for(row: SubmissionRecord, total: int, cover_lines: tuple[str, ...]) -> tuple[str, ...]:
+    """What the author's changelogs say of this patch: its own notes, and
+    the cover's lines that name it ("3/3:", "patch 3", "[3/3]")."""
+    number = row.number or row.counter or 1
+    names = re.compile(rf"(?:\b{number}/{total}\b|\bpatch(?:es)?\s+(?:\d+\s*(?:,|and|&)\s*)*{number}\b)", re.I)
+    return row.meta_values("changelog") + tuple(line for line in cover_lines if names.search(line))
 
 
 def _replaced(work: ReviewWork, s: SeriesRef, row: SubmissionRecord,
@@ -153,10 +164,11 @@ def review_series(work: ReviewWork) -> ReviewOutcome:
             prior = (prior_of(judged[older], judged_facts[older]) if older in judged
                      else work.priors.get(older)) if older else None
             superseded, dropped = _replaced(work, s, row, facts.date)
+            changes = changelog_for(row, len(rows), work.cover_changelogs.get(s.cover or "", ())) if prior else ()
             review = assess(facts, replies, work.book.role_for(facts.paths), prior=prior, superseded=superseded,
                             accepted=accepted_fact(work.applied.get(row.msgid, []), facts.date),
                             override=work.overrides.get(row.msgid) or work.overrides.get(s.cover or ""),
-                            dropped=dropped)
+                            dropped=dropped, changelog=changes)
             judged[row.msgid] = review
             judged_facts[row.msgid] = facts
             out.patches.append((row.msgid, s.id, review))

@@ -70,9 +70,11 @@ def gather(conn: Connection, series_rows: list, book: RoleBook) -> ReviewWork:
         [(s.id, s.lineage_state, (s.version_major, s.version_minor), s.first_date,
           s.cover_msgid or next((p.msgid for p in patches.get(s.id, [])), "")) for s in series_rows],
         store.version_links(conn, ids))
+    changelogs = {m: rec.meta_values("changelog") for m, rec in store.records_by_msgid(conn, covers).items()}
     return ReviewWork([SeriesRef(s.id, s.cover_msgid, s.lineage_state) for s in series_rows], patches, thread,
                       older_of=older_of, priors=priors, successor=_successors(conn, msgids), overrides=overrides,
-                      applied=applied_rows(conn, msgids), book=book, next_version=following)
+                      applied=applied_rows(conn, msgids), book=book, next_version=following,
+                      cover_changelogs=changelogs)
 
 
 def update_review(conn: Connection, series_ids: set[int], book: RoleBook | None = None,

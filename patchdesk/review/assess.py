@@ -90,7 +90,8 @@ def _trailer(key: str, value: str, name: str, email: str, source: str, msgid: st
 
 def assess(patch: PatchFacts, replies: list[Reply], role_of: Callable[[str], str], *,
            prior: Prior | None = None, superseded: Fact | None = None, accepted: Fact | None = None,
-           override: Override | None = None, dropped: Fact | None = None) -> PatchReview:
+           override: Override | None = None, dropped: Fact | None = None,
+           changelog: tuple[str, ...] = ()) -> PatchReview:
     """Judge one patch (see the module docstring)."""
     trailers = [_trailer(k, v, n, e, "patch", patch.msgid, patch.author_email)
                 for k, v, n, e in patch.own_trailers if k != "Signed-off-by"]
@@ -130,7 +131,7 @@ def assess(patch: PatchFacts, replies: list[Reply], role_of: Callable[[str], str
         continuity["dropped_trailers"] = lost
         continuity["objections"] = [
             {**{k: o[k] for k in ("kind", "by", "by_email", "role", "msgid", "text")},
-             **dict(zip(("status", "why"), objection_status(o, prior, patch.patch_id, patch.lines)))}
+             **dict(zip(("status", "why"), objection_status(o, prior, patch.patch_id, patch.lines, changelog)))}
             for o in prior.objections]
     trailers.sort(key=lambda t: (order_key(t["key"]), t["source"] != "patch"))
     events = replay(patch.date, author, statements, superseded=superseded, accepted=accepted,

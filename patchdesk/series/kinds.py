@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from ..model import ParsedMessage
+from ..parse.changelog import changelog_lines
 from ..parse.diff import Diff, find_diff
 from ..parse.patch import PatchBody, Trailer, split_patch
 from ..parse.patchid import patch_id
@@ -90,6 +91,10 @@ def _from_body(kind: str, subject: Subject, body: PatchBody, own: str, text: str
     for name, value in meta_headers:
         values = value.split() if name != "change-id" else [value.strip()]
         meta[name] = tuple(dict.fromkeys(meta.get(name, ()) + tuple(values)))
+    if kind in ("cover", "patch"):  # what the author says changed since the last version
+        changes = changelog_lines(text if diff is None else body.message + "\n" + body.notes)
+        if changes:
+            meta["changelog"] = changes
     return Features(
         kind=kind, subject=subject,
         patch_id=patch_id(diff) if diff and diff.files else "",
