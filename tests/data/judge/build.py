@@ -66,7 +66,7 @@ class Thread:
         body = (f"{why}\n\n{trailers}Signed-off-by: {author}\n---\n{notes}"
                 f" {path} | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
                 f"diff --git a/{path} b/{path}\nindex 1111111..2222222 100644\n--- a/{path}\n+++ b/{path}\n"
-                f"@@ -{line},7 +{line},7 @@ static int frob_{line}(void)\n {{\n \tint x{line} = {line};\n"
+                f"@@ -{line},6 +{line},6 @@ static int frob_{line}(void)\n {{\n \tint x{line} = {line};\n"
                 f" \tint y{line} = x{line} * 2;\n-\t{old}\n+\t{new}\n \treturn y{line};\n }}\n"
                 "-- \n2.47.0\n")
         return self.mail(mid, subject, body, sender, parent, day)
