@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..pipeline.prepare import default_jobs
 from ..store.checks import check_job, save_check
+from ..pipeline.am import current
 from ..store.queries import series_detail
 from ..store.schema import Tree
 from ..trees.check import CheckResult, Step, run_checks
@@ -37,7 +38,8 @@ def check_command(ctx: typer.Context, idents: Annotated[list[str], typer.Argumen
             error(f"no tree named {tree_name!r}")
             raise typer.Exit(1)
         series_ids = [resolve_version(conn, i, version) for i in idents]
-        work = [] if broker else [check_job(conn, series_detail(conn, s), tree, cmd, timeout) for s in series_ids]
+        work = [] if broker else [check_job(conn, current(conn, series_detail(conn, s)), tree, cmd, timeout)
+                                  for s in series_ids]
     if broker:  # one job per series, on the workers (which need the tree at the same path)
         results, ids = _on_workers(engine, broker, series_ids, tree_name, cmd, timeout, as_json)
     else:

@@ -119,11 +119,13 @@ def scan(engine: Engine, job, spec: dict) -> dict:
 
 def check(engine: Engine, job, spec: dict) -> dict:
     from ..store.checks import check_job, save_check
+    from ..pipeline.am import current
     from ..store.queries import series_detail
     from ..trees.check import run_checks
     with engine.connect() as conn:
         tree = conn.execute(select(Tree).where(Tree.name == spec["tree"])).one()
-        work = check_job(conn, series_detail(conn, spec["series"]), tree, spec["cmd"], spec["timeout"])
+        work = check_job(conn, current(conn, series_detail(conn, spec["series"])), tree, spec["cmd"],
+                         spec["timeout"])
     [result] = run_checks([work])  # in a child: a killed worker takes the command with it
     check_id = transaction(engine, lambda conn: save_check(conn, tree.id, result))
     return {**result.as_dict(), "id": check_id}

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from ..store.messages import raw_of
 from ..store.queries import series_detail
 from ..trees.am import PatchReport, am_entry
+from ..versions.current import Version, current_patches
 from .threads import load_thread
 
 LORE = "https://lore.kernel.org/r"
@@ -44,6 +45,33 @@ def latest(conn: Connection, series_id: int) -> dict:
     return detail
 
 
+def current(conn: Connection, detail: dict) -> dict:
+    """``detail`` as the series a maintainer applies: a partial re-roll
+    (v5.1 of some patches) with the patches it lacks taken from the
+    versions it re-rolls (``versions.current``); ``composed_from`` names
+    the series used.  A full version is returned as it is."""
+    if detail["version"] is None or not detail["missing"] or "." not in detail["version_label"]:
+        return detail
+    chain = detail["versions"][:detail["versions"].index(detail["id"]) + 1] if detail["id"] in detail["versions"] \
+        else [detail["id"]]
+    details = {detail["id"]: detail} | {sid: series_detail(conn, sid) for sid in chain if sid != detail["id"]}
+    versions = [Version(sid, _version(details[sid]), details[sid]["total"],
+                        tuple((p["number"], p["msgid"]) for p in details[sid]["patch_details"])) for sid in chain]
+    by_msgid = {p["msgid"]: p for d in details.values() for p in d["patch_details"]}
+    picked = current_patches(versions)
+    numbers = {n for n, _, _ in picked}
+    total = max(details[sid]["total"] for sid in chain if _version(details[sid])[0] == _version(detail)[0])
+    return {**detail, "patch_details": [by_msgid[m] for _, m, _ in picked], "total": total,
+            "missing": [n for n in range(1, total + 1) if n not in numbers],
+            "composed_from": sorted({k for _, _, k in picked})}
+
+
+def _version(detail: dict) -> tuple[int, int]:
+    label = detail["version_label"].lstrip("v")
+    major, _, minor = label.partition(".")
+    return int(major), int(minor or 0)
+
+
 def _refusals(detail: dict, trusted: set[str]) -> list[str]:
     patches = detail["patch_details"]
     members = {p["msgid"] for p in patches}
@@ -66,6 +94,7 @@ def series_mbox(conn: Connection, series_id: int, trusted: Iterable[str] = (), l
     detail = latest(conn, series_id) if latest_version else series_detail(conn, series_id)
     if detail is None:
         return SeriesMbox(None)
+    detail = current(conn, detail)
     found = SeriesMbox(detail, refused=_refusals(detail, set(trusted)))
     if found.refused:
         return found

@@ -20,7 +20,10 @@ def check_job(conn: Connection, detail: dict, tree, command: str, timeout: float
     patches = detail["patch_details"]
     raws = raw_of(conn, [p["msgid"] for p in patches])
     base = ""
-    metas = conn.execute(select(Submission.meta).where(Submission.series_id == series_id)).scalars()
+    # a partial re-roll's patches come from several series (``pipeline.am.current``)
+    ids = sorted(set(detail.get("composed_from") or [series_id]), reverse=True)
+    metas = conn.execute(select(Submission.meta).where(Submission.series_id.in_(ids))
+                         .order_by(Submission.series_id.desc())).scalars()
     for meta in metas:
         found = json.loads(meta or "{}").get("base-commit", [])
         if found:
