@@ -51,3 +51,13 @@ def test_am_and_check_of_a_partial_reroll_use_the_current_version(tmp_path):
     [result] = json.loads(checked.output)
     assert [(s["number"], s["msgid"], s["applies"]) for s in result["steps"]] == [
         (1, "a-1@x", True), (2, "b2@x", True), (3, "a-3@x", True)], checked.output
+
+
+def test_a_partial_reroll_is_not_a_rival_of_its_version_nor_an_incomplete_series(tmp_path):
+    db = str(tmp_path / "d.db")
+    assert runner.invoke(app, ["--db", db, "ingest", str(FIXTURE)]).exit_code == 0
+    shown = runner.invoke(app, ["--db", db, "series"]).output
+    row = next(line for line in shown.splitlines() if "v2.1" in line)
+    assert "1/3 +1" in row and "!" not in row  # the rest is in series 1, which it re-rolls
+    overlaps = runner.invoke(app, ["--db", db, "overlaps"])
+    assert overlaps.exit_code == 0 and "no in-flight series overlap" in overlaps.output

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from ..store.overlaps import in_flight, overlaps_of, save_overlaps
+from ..store.overlaps import in_flight, overlaps_of, save_overlaps, version_pairs
 from ..store.schema import Tree
 from ..trees.gitlog import GitError, resolve
 from ..trees.overlaps import apply_together, find_overlaps
@@ -27,11 +27,13 @@ def overlaps_command(ctx: typer.Context,
     engine = ctx.obj.engine
     with engine.connect() as conn:
         series, diffs = in_flight(conn)
+        versions = version_pairs(conn, [s.series_id for s in series])
         tree = conn.execute(select(Tree).where(Tree.name == tree_name)).first() if tree_name else None
     if tree_name and tree is None:
         error(f"no tree named {tree_name!r}")
         raise typer.Exit(1)
-    found = find_overlaps(series)
+    # a series and its own partial re-roll (v5, v5.1) are one piece of work, not rivals
+    found = [o for o in find_overlaps(series) if (min(o.a, o.b), max(o.a, o.b)) not in versions]
     conflicts = {}
     if tree is not None:
         try:

@@ -63,7 +63,9 @@ def series_command(ctx: typer.Context,
     for column in ("id", "date", "ver", "patches", "state", "name", "submitter", "prev"):
         table.add_column(column)
     for s in rows:
-        got = f"{len(s['patches'])}/{s['total']}" + ("" if s["complete"] else " !")
+        # a partial re-roll (v5.1) is not incomplete: the rest is in the version it re-rolls
+        rerolled = "." in s["version_label"] and s["previous"]
+        got = f"{len(s['patches'])}/{s['total']}" + ("" if s["complete"] else f" +{s['previous']}" if rerolled else " !")
         table.add_row(str(s["id"]), short_date(s["date"]), s["version_label"], got, s["state"],
                       s["name"], s["submitter"], str(s["previous"] or ""))
     console.print(table)

@@ -13,7 +13,7 @@ from ..parse.patch import split_patch
 from ..series.assemble import PATCH_KINDS
 from ..trees.overlaps import Overlap, SeriesChanges
 from .messages import bulk_insert, chunks, raw_of
-from .schema import Series, SeriesOverlap, Submission
+from .schema import Series, SeriesLink, SeriesOverlap, Submission
 
 #: Series states that are no longer in flight.
 SETTLED = ("superseded", "accepted", "rejected")
@@ -50,6 +50,16 @@ def in_flight(conn: Connection) -> tuple[list[SeriesChanges], dict[int, list[str
             s.add(body.diff)
             diffs[r.series_id].append(body.diff.text)
     return list(series.values()), diffs
+
+
+def version_pairs(conn: Connection, series_ids: list[int]) -> set[tuple[int, int]]:
+    """(lower id, higher id) of the version links among these series."""
+    out = set()
+    for part in chunks(sorted(series_ids)):
+        for older, newer in conn.execute(select(SeriesLink.older_id, SeriesLink.newer_id).where(
+                SeriesLink.kind == "version", SeriesLink.older_id.in_(part), SeriesLink.newer_id.in_(series_ids))):
+            out.add((min(older, newer), max(older, newer)))
+    return out
 
 
 def save_overlaps(conn: Connection, overlaps: list[Overlap], conflicts: dict[tuple[int, int], bool],
