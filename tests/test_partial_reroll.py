@@ -61,3 +61,14 @@ def test_a_partial_reroll_is_not_a_rival_of_its_version_nor_an_incomplete_series
     assert "1/3 +1" in row and "!" not in row  # the rest is in series 1, which it re-rolls
     overlaps = runner.invoke(app, ["--db", db, "overlaps"])
     assert overlaps.exit_code == 0 and "no in-flight series overlap" in overlaps.output
+
+
+def test_interdiff_of_a_partial_reroll_compares_the_whole_series(tmp_path):
+    import json
+    db = str(tmp_path / "d.db")
+    assert runner.invoke(app, ["--db", db, "ingest", str(FIXTURE)]).exit_code == 0
+    doc = json.loads(runner.invoke(app, ["--db", db, "interdiff", "a-1@x", "b2@x", "--json"]).output)
+    assert [(s["kind"], s["older"], s["newer"]) for s in doc["sections"]] == [
+        ("same", ["1/3 frob: widget: step 1"], ["1/3 frob: widget: step 1"]),
+        ("changed", ["2/3 frob: widget: step 2"], ["2/3 frob: widget: step 2"]),
+        ("same", ["3/3 frob: widget: step 3"], ["3/3 frob: widget: step 3"])]

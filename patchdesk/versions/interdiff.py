@@ -9,9 +9,10 @@ patches are listed as such.  No git tree is needed.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model import SeriesInfo
+from .current import Version, current_patches
 from .lineage import Link, pair_patches
 
 
@@ -25,14 +26,29 @@ class Section:
 
 
 def _title(series: SeriesInfo, msgid: str) -> str:
+    total = max([len(series.patches)] + [p.number for p in series.patches])
     for p in series.patches:
         if p.msgid == msgid:
-            return f"{p.number}/{len(series.patches)} {p.name}"
+            return f"{p.number}/{total} {p.name}"
     return msgid
 
 
+def rerolled(old: SeriesInfo, new: SeriesInfo) -> SeriesInfo:
+    """``new`` as the whole series when it is a partial re-roll of ``old``
+    (v5.1 of some of v5's patches): the patches it lacks are v5's."""
+    if new.version[0] != old.version[0] or new.version[1] == 0:
+        return new
+    chain = [Version(s.key, s.version, max([len(s.patches)] + [p.number for p in s.patches]),
+                     tuple((p.number, p.msgid) for p in s.patches)) for s in (old, new)]
+    by_msgid = {p.msgid: p for s in (old, new) for p in s.patches}
+    patches = tuple(by_msgid[m] for _, m, _ in current_patches(chain))
+    return replace(new, patches=patches)
+
+
 def interdiff(old: SeriesInfo, new: SeriesInfo, texts: dict[str, str]) -> list[Section]:
-    """Sections in the new series' order; ``texts`` maps msgid -> diff text."""
+    """Sections in the new series' order; ``texts`` maps msgid -> diff text.
+    A partial re-roll is compared as the whole series it makes."""
+    new = rerolled(old, new)
     links = pair_patches(old, new)
     sections: list[Section] = []
     grouped: dict[tuple[str, str], list[Link[str]]] = {}
