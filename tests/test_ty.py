@@ -406,3 +406,27 @@ def test_file_names_never_come_from_the_subject_raw():
         got = file_name(7, name)
         assert got.startswith("000007-") and got.endswith(".eml") and len(got) < 80
         assert all(c.isascii() and (c.isalnum() or c in "-.") for c in got) and ".." not in got
+
+
+def test_no_thank_you_where_the_maintainer_already_said_applied(store_url, world, tmp_path):
+    """Issue 18, item 9: Maria answered B v2 "Applied to frob-next, thanks!"
+    herself; ``ty`` drafts nothing for it and says so."""
+    mbox, tree, _ = world
+    reply = _mail([("From", MARIA), ("To", "Ada Lovelace <ada@example.org>"), ("Cc", LIST),
+                   ("Subject", "Re: [PATCH v2] frob: buffer: grow the small buffers"),
+                   ("Date", "Sat, 21 Nov 2026 09:00:00 +0000"), ("Message-Id", "<thanks-b2@x>"),
+                   ("In-Reply-To", "<b2@x>"), ("References", "<b2@x>")],
+                  "On Thu, Ada wrote:\n> grow the small buffers\n\nApplied to frob-next, thanks!\n")
+    extra = tmp_path / "reply.mbox"
+    extra.write_bytes(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + reply.split(b"\n", 1)[1] + b"\n")
+    run(store_url, "ingest", str(mbox))
+    run(store_url, "ingest", str(extra))
+    run(store_url, "tree", "add", "frob", str(tree), "--branch", "frob-next")
+    run(store_url, "tree", "scan")
+    out = tmp_path / "ty"
+    results = json.loads(run(store_url, "ty", "--from", MARIA, "--out", str(out), "--json"))
+    by_status = {(r["status"], r["name"]) for r in results}
+    assert ("already-replied", "frob: buffer: grow the small buffers") in by_status
+    assert set(_replies(out)) == {"a0@x", "e@x"}  # A and E still get theirs
+    skipped = next(r for r in results if r["status"] == "already-replied")
+    assert skipped["target"] == "thanks-b2@x"

@@ -22,6 +22,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from ..store.queries import patch_dicts
 from ..store.schema import Tree
 from ..store.thanks import claim, due
 from ..trees.thanks import FILE_POLICY, compose, file_name, one_line
@@ -125,6 +126,11 @@ def ty_command(
             error(f"no tree named {tree!r}")
             raise typer.Exit(1)
         items = due(conn, partial=partial, tree=tree, since=start)
+        answered = _answered(conn, [i.series_id for i in items], parseaddr(sender)[1].lower())
+    # the maintainer already said "applied, thanks" in the thread: no second thank-you
+    skipped = [{"series": i.series_id, "name": i.mail.name, "status": "already-replied",
+                "target": answered[i.series_id]} for i in items if i.series_id in answered]
+    items = [i for i in items if i.series_id not in answered]
     client = None
     try:
         if items and not dry_run and out is not None:
@@ -141,9 +147,20 @@ def ty_command(
         if client is not None:
             with suppress(OSError, smtplib.SMTPException):
                 client.quit()
-    _report(results, as_json, dry_run)
+    _report(skipped + results, as_json, dry_run)
     if any(r["status"] == "failed" for r in results):
         raise typer.Exit(1)
+
+
+def _answered(conn, series_ids: list[int], address: str) -> dict[int, str]:
+    """series id -> the reply in which ``address`` already said it applied
+    the series (an "applied" verdict, not negated, on any of its patches)."""
+    found: dict[int, str] = {}
+    for p in patch_dicts(conn, series_ids) if series_ids else []:
+        for v in p["verdicts"]:
+            if v["kind"] == "applied" and not v["negated"] and v["by_email"].lower() == address:
+                found.setdefault(p["series"], v["msgid"])
+    return found
 
 
 def _one(engine, item, sender: str, *, out: Path | None, client: smtplib.SMTP | None, server: str) -> dict:
