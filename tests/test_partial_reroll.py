@@ -40,8 +40,8 @@ def test_am_and_check_of_a_partial_reroll_use_the_current_version(tmp_path):
         path = repo / "drivers" / "frob" / f"part{i}.c"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(f"line {n}\n" for n in range(1, 9)) +
-                        f"static int frob_10(void)\n{{\n\tint x10 = 10;\n\tint y10 = x10 * 2;\n\tlimit = 4;\n"
-                        f"\treturn y10;\n}}\n")
+                        "static int frob_10(void)\n{\n\tint x10 = 10;\n\tint y10 = x10 * 2;\n\tlimit = 4;\n"
+                        "\treturn y10;\n}\n")
     subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
     subprocess.run(["git", "-C", str(repo), "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "base"],
                    check=True)
