@@ -8,7 +8,8 @@ import typer
 from sqlalchemy import select
 
 from ..pipeline.prepare import default_jobs
-from ..store.checks import check_job, save_check
+from ..pipeline.checks import check_job
+from ..store.checks import save_check
 from ..pipeline.am import current
 from ..store.queries import series_detail
 from ..store.schema import Tree

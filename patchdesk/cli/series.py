@@ -10,8 +10,9 @@ import typer
 from rich.table import Table
 
 from ..review.states import STATES
-from ..store.queries import (diff_texts, export, find_series, list_series, series_detail, series_ids_in_list,
-                             version_label, version_numbers)
+from ..pipeline.diffs import diff_texts
+from ..store.queries import (export, find_series, list_series, series_detail, series_ids_in_list, version_label,
+                             version_numbers)
 from ..store.series import load_series_info
 from ..versions.interdiff import interdiff
 from . import app

@@ -118,7 +118,8 @@ def scan(engine: Engine, job, spec: dict) -> dict:
 
 
 def check(engine: Engine, job, spec: dict) -> dict:
-    from ..store.checks import check_job, save_check
+    from ..pipeline.checks import check_job
+    from ..store.checks import save_check
     from ..pipeline.am import current
     from ..store.queries import series_detail
     from ..trees.check import run_checks

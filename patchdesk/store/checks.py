@@ -1,4 +1,4 @@
-"""Bisectability checks in the store: the jobs to run, and their results."""
+"""Bisectability checks in the store: their results, and the base a series names."""
 
 from __future__ import annotations
 
@@ -7,37 +7,22 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, select
 
-from ..trees.am import am_entry
-from ..trees.check import CheckJob, CheckResult
-from .messages import chunks, raw_of
+from .messages import chunks
 from .schema import Check, Submission, Tree
 
 
-def check_job(conn: Connection, detail: dict, tree, command: str, timeout: float) -> CheckJob:
-    """What a worker needs to check one series (``queries.series_detail``)
-    on one tree: the patches as sent, and the base."""
-    series_id = detail["id"]
-    patches = detail["patch_details"]
-    raws = raw_of(conn, [p["msgid"] for p in patches])
-    base = ""
-    # a partial re-roll's patches come from several series (``pipeline.am.current``)
-    ids = sorted(set(detail.get("composed_from") or [series_id]), reverse=True)
-    metas = conn.execute(select(Submission.meta).where(Submission.series_id.in_(ids))
-                         .order_by(Submission.series_id.desc())).scalars()
-    for meta in metas:
-        found = json.loads(meta or "{}").get("base-commit", [])
-        if found:
-            base = found[0]
-            break
-    entries = []
-    for p in patches:
-        raw, fmt = raws[p["msgid"]]
-        text, _ = am_entry(raw, fmt, p["number"], len(patches), [], "")
-        entries.append((p["number"], p["msgid"], text))
-    return CheckJob(series_id, tree.path, tree.branch, base, command, timeout, tuple(entries))
+def base_commits(conn: Connection, series_ids: list[int]) -> list[str]:
+    """The ``base-commit:`` values the series' mails name, newest series first."""
+    out = []
+    query = (select(Submission.meta).where(Submission.series_id.in_(series_ids or [-1]))
+             .order_by(Submission.series_id.desc()))
+    for meta in conn.execute(query).scalars():
+        out.extend(json.loads(meta or "{}").get("base-commit", []))
+    return out
 
 
-def save_check(conn: Connection, tree_id: int, result: CheckResult) -> int:
+def save_check(conn: Connection, tree_id: int, result) -> int:
+    """Store a ``trees.check.CheckResult``; return its id."""
     data = result.as_dict()
     return conn.execute(Check.__table__.insert().values(
         series_id=result.series_id, tree_id=tree_id, command=result.command, base=result.base,

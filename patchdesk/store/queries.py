@@ -11,12 +11,9 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, func, select
 
-from ..series.assemble import PATCH_KINDS
-from ..model import RawMail
-from ..parse import parse
-from ..parse.patch import split_patch
+from ..model import PATCH_KINDS
 from .checks import checks_of
-from .messages import chunks, claimants, raw_of
+from .messages import chunks, claimants
 from .overlaps import overlaps_of
 from .trees import applied_rows
 from .schema import (MailingList, Message, MessageList, PatchLink, PatchReview, Series, SeriesLink, StateEvent,
@@ -203,17 +200,6 @@ def series_ids_in_list(conn: Connection, list_name: str) -> set[int]:
              .join(MailingList, MailingList.id == MessageList.list_id)
              .where(MailingList.name == list_name, Submission.series_id.is_not(None)))
     return set(conn.execute(query).scalars())
-
-
-def diff_texts(conn: Connection, msgids: list[str]) -> dict[str, str]:
-    """msgid -> the diff text of each patch mail, read from the raw mail
-    (what an interdiff compares; "" when a mail has no diff)."""
-    texts = {}
-    for msgid, (raw, fmt) in raw_of(conn, msgids).items():
-        parsed = parse(RawMail(raw, "", fmt))
-        body = split_patch(parsed.body, parsed.attachments)
-        texts[msgid] = body.diff.text if body.diff else ""
-    return texts
 
 
 def find_series(conn: Connection, ident: str) -> int | None:

@@ -22,7 +22,8 @@ from ..review.quotes import split_reply
 from ..store.board import BOARD_STATES, HIDDEN_BY_DEFAULT, PAGE, board, queue
 from ..store.messages import raw_of
 from ..store.overlaps import overlaps_of
-from ..store.queries import diff_texts, find_series, patch_dicts, series_detail, version_label
+from ..pipeline.diffs import diff_texts
+from ..store.queries import find_series, patch_dicts, series_detail, version_label
 from ..store.schema import Series
 from ..pipeline.review import role_book
 from ..store.series import load_series_info
