@@ -94,6 +94,11 @@ class Unreadable(Exception):
 _CLAIMANT_SUFFIX = re.compile(r"~[0-9a-f]{12}$")
 
 
+def version_label(major: int, minor: int) -> str:
+    """"v1", "v2", "v5.1": the form people write (a ".0" is not shown)."""
+    return f"v{major}.{minor}" if minor else f"v{major}"
+
+
 def claimant_id(claimed: str, raw_hash: str) -> str:
     """The name a later, different message claiming the Message-ID
     ``claimed`` is stored under (``pipeline.claims``)."""

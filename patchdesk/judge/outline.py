@@ -18,6 +18,7 @@ from typing import Any
 
 from datetime import datetime, timezone
 
+from ..model import version_label
 from .memory import Judgement
 
 
@@ -27,10 +28,6 @@ def _minute(date: datetime | str) -> str:
     if date.tzinfo is not None:
         date = date.astimezone(timezone.utc)
     return str(date.strftime("%Y-%m-%d %H:%M"))
-
-
-def _label(version: tuple[int, int]) -> str:
-    return f"v{version[0]}" + (f".{version[1]}" if version[1] else "")
 
 
 def _trailer(t: dict[str, Any]) -> str:
@@ -54,7 +51,7 @@ def of_judgement(j: Judgement) -> list[dict[str, Any]]:
             patches.append({"number": number, "msgid": m.msgid, "state": review.state,
                             "reason": review.events[-1].reason if review.events else "",
                             "trailers": [_trailer(t) for t in review.trailers]})
-        out.append({"key": key, "name": d.name, "version": _label(d.version), "sender": d.sender,
+        out.append({"key": key, "name": d.name, "version": version_label(*d.version), "sender": d.sender,
                     "total": d.total, "state": j.series_state.get(key, "new"), "date": _minute(d.first_date),
                     "first": min(m.msgid for m in d.members), "previous": previous.get(key),
                     "related": related.get(key, []), "patches": patches})

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ..model import SubmissionRecord
+from ..model import SubmissionRecord, version_label
 from ..review.assess import PatchFacts, PatchReview, assess, prior_of
 from ..review.continuity import OBJECTIONS, Prior
 from ..review.roles import RoleBook
@@ -123,10 +123,6 @@ def _replaced(work: ReviewWork, s: SeriesRef, row: SubmissionRecord,
             return None, Fact(when, f"dropped in {label} ({msgid})", msgid)
         return Fact(when, f"the series has a newer version: {label} ({msgid})", msgid), None
     return None, None
-
-
-def version_label(major: int, minor: int) -> str:
-    return f"v{major}" + (f".{minor}" if minor else "")
 
 
 def next_version_of(series: list[tuple[int, str, tuple[int, int], datetime, str]],

@@ -44,6 +44,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..model import version_label
+
 #: How far into the subject the leading run is looked for.
 _HEAD = 1024
 
@@ -117,8 +119,7 @@ class Subject:
     @property
     def version_label(self) -> str:
         """"v1", "v2", "v5.1": the form people write (a ".0" is not shown)."""
-        major, minor = self.version
-        return f"v{major}.{minor}" if minor else f"v{major}"
+        return version_label(*self.version)
 
 
 def parse_subject(subject: str) -> Subject:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from ..store.messages import raw_of
-from ..store.queries import series_detail
+from ..store.queries import series_detail, version_numbers
 from ..trees.am import PatchReport, am_entry
 from ..versions.current import Version, current_patches
 from .threads import load_thread
@@ -50,26 +50,22 @@ def current(conn: Connection, detail: dict) -> dict:
     (v5.1 of some patches) with the patches it lacks taken from the
     versions it re-rolls (``versions.current``); ``composed_from`` names
     the series used.  A full version is returned as it is."""
-    if detail["version"] is None or not detail["missing"] or "." not in detail["version_label"]:
+    if not detail["missing"] or "." not in detail["version_label"]:
         return detail
     chain = detail["versions"][:detail["versions"].index(detail["id"]) + 1] if detail["id"] in detail["versions"] \
         else [detail["id"]]
+    numbers = version_numbers(conn, chain)
+    chain = [sid for sid in chain if numbers[sid][0] == numbers[detail["id"]][0]]  # earlier majors play no part
     details = {detail["id"]: detail} | {sid: series_detail(conn, sid) for sid in chain if sid != detail["id"]}
-    versions = [Version(sid, _version(details[sid]), details[sid]["total"],
+    versions = [Version(sid, numbers[sid], details[sid]["total"],
                         tuple((p["number"], p["msgid"]) for p in details[sid]["patch_details"])) for sid in chain]
     by_msgid = {p["msgid"]: p for d in details.values() for p in d["patch_details"]}
     picked = current_patches(versions)
-    numbers = {n for n, _, _ in picked}
-    total = max(details[sid]["total"] for sid in chain if _version(details[sid])[0] == _version(detail)[0])
+    have = {n for n, _, _ in picked}
+    total = max(details[sid]["total"] for sid in chain)
     return {**detail, "patch_details": [by_msgid[m] for _, m, _ in picked], "total": total,
-            "missing": [n for n in range(1, total + 1) if n not in numbers],
+            "missing": [n for n in range(1, total + 1) if n not in have],
             "composed_from": sorted({k for _, _, k in picked})}
-
-
-def _version(detail: dict) -> tuple[int, int]:
-    label = detail["version_label"].lstrip("v")
-    major, _, minor = label.partition(".")
-    return int(major), int(minor or 0)
 
 
 def _refusals(detail: dict, trusted: set[str]) -> list[str]:

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, func, select
 
-from ..model import PATCH_KINDS
+from ..model import PATCH_KINDS, version_label
 from .checks import checks_of
 from .messages import chunks, claimants
 from .overlaps import overlaps_of
@@ -20,10 +20,6 @@ from .schema import (MailingList, Message, MessageList, PatchLink, PatchReview, 
                      StateOverride, Submission)
 
 PATCH_SUCCESSION = ("version", "split", "merge")
-
-
-def version_label(major: int, minor: int) -> str:
-    return f"v{major}.{minor}" if minor else f"v{major}"
 
 
 def _link_rows(conn: Connection, series_ids: set[int] | None):
