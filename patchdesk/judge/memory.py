@@ -17,7 +17,6 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ..model import (ASSEMBLED, PATCH_KINDS, ParsedMessage, PatchInfo, RawMail, SubmissionRecord, Unreadable,
                      claimant_id)
@@ -33,9 +32,10 @@ from ..threads import ThreadInput, link
 from ..trees.applied import CommitIndex, find_applied
 from ..trees.gitlog import Commit
 from ..versions.lineage import Lineage, link_series
-from ..versions.succession import SUCCESSION, lineage_states
-from .review import ReviewWork, SeriesRef, next_version_of, review_series, utc
-from .series import drafts_of, infos_of
+from ..versions.succession import lineage_states
+from .review import (ReviewWork, SeriesRef, earliest_successors, next_version_of, older_of, review_series,
+                     utc)
+from .series import drafts_of, infos_of, placement
 
 
 @dataclass
@@ -111,8 +111,7 @@ def judge(mails: Iterable[RawMail | bytes], *, commits: Iterable[Commit] = (), m
     infos = infos_of(drafts, ids, by_msgid)
     lineage = link_series(infos)
     series_lineage, patch_lineage = lineage_states(infos, lineage)
-    placed = {m.msgid: (ids[i], n) for i, d in enumerate(drafts) for n, m in d.patches}
-    placed.update({d.cover.msgid: (ids[i], 0) for i, d in enumerate(drafts) if d.cover})
+    placed = placement(drafts, ids)
     by_msgid = {m: dataclasses.replace(r, series_id=placed.get(m, (None, None))[0],
                                        number=placed.get(m, (None, None))[1],
                                        lineage_state=patch_lineage.get(m, "new")) for m, r in by_msgid.items()}
@@ -120,16 +119,9 @@ def judge(mails: Iterable[RawMail | bytes], *, commits: Iterable[Commit] = (), m
     for node in nodes.values():
         if node.parent:
             children[node.parent].append(node.msgid)
-    older_of: dict[str, str] = {}
-    successor: dict[str, tuple[str, datetime]] = {}
-    for link_ in lineage.patches:
-        if link_.kind not in SUCCESSION:
-            continue
-        if link_.newer not in older_of or link_.kind == "version":
-            older_of[link_.newer] = link_.older
-        when = utc(by_msgid[link_.newer].date) if link_.newer in by_msgid else None
-        if when and (link_.older not in successor or when < successor[link_.older][1]):
-            successor[link_.older] = (link_.newer, when)
+    older = older_of((link.newer, link.older, link.kind) for link in lineage.patches)
+    successor = earliest_successors(((link.older, link.newer, link.kind) for link in lineage.patches),
+                                    {m: utc(r.date) for m, r in by_msgid.items() if r.date})
     patches = {ids[i]: [by_msgid[m.msgid] for _, m in d.patches] for i, d in enumerate(drafts)}
     first = {ids[i]: (d.cover or d.members[0]).msgid for i, d in enumerate(drafts)}
     following = next_version_of([(ids[i], series_lineage.get(ids[i], "new"), d.version, d.first_date, first[ids[i]])
@@ -137,7 +129,7 @@ def judge(mails: Iterable[RawMail | bytes], *, commits: Iterable[Commit] = (), m
                                 [(link_.older, link_.newer) for link_ in lineage.series if link_.kind == "version"])
     work = ReviewWork([SeriesRef(ids[i], _cover_id(drafts[i]),
                                  series_lineage.get(ids[i], "new")) for i in order],
-                      patches, ThreadReplies(children, set(records), messages, notes), older_of=older_of,
+                      patches, ThreadReplies(children, set(records), messages, notes), older_of=older,
                       successor=successor, overrides=overrides or {}, applied=_applied(by_msgid, commits),
                       book=RoleBook.from_texts(list(maintainers)), next_version=following,
                       cover_changelogs={m: r.meta_values("changelog") for m, r in by_msgid.items() if r.kind == "cover"})

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -24,6 +25,7 @@ from ..review.roles import RoleBook
 from ..review.scope import ThreadReplies
 from ..review.states import Fact, Override, series_state
 from ..trees.applied import WHOLE
+from ..versions.succession import SUCCESSION
 
 
 def utc(date: datetime | None) -> datetime:
@@ -73,6 +75,28 @@ class ReviewOutcome:
 
     patches: list[tuple[str, int, PatchReview]] = field(default_factory=list)
     series: dict[int, str] = field(default_factory=dict)
+
+
+def older_of(links: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """newer -> older patch, from (newer, older, kind) patch links.  A split
+    patch's pieces each answer the objections to the whole; of a merge, the
+    first older patch is taken; a version link wins."""
+    out: dict[str, str] = {}
+    for newer, older, kind in links:
+        if kind in SUCCESSION and (newer not in out or kind == "version"):
+            out[newer] = older
+    return out
+
+
+def earliest_successors(links: Iterable[tuple[str, str, str]],
+                        dates: Mapping[str, datetime]) -> dict[str, tuple[str, datetime]]:
+    """older patch -> (its earliest successor, that one's date), from
+    (older, newer, kind) patch links and the newer patches' dates."""
+    out: dict[str, tuple[str, datetime]] = {}
+    for older, newer, kind in links:
+        if kind in SUCCESSION and newer in dates and (older not in out or dates[newer] < out[older][1]):
+            out[older] = (newer, dates[newer])
+    return out
 
 
 def stored_prior(record: SubmissionRecord, trailers: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> Prior:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
-from ..judge.review import ReviewWork, SeriesRef, next_version_of, review_series, stored_prior
+from ..judge.review import (ReviewWork, SeriesRef, earliest_successors, next_version_of, older_of, review_series,
+                            stored_prior)
 from ..review.roles import RoleBook
 from ..review.scope import ThreadReplies
 from ..review.states import Override
@@ -24,33 +26,16 @@ from ..store.messages import chunks
 from ..store.retry import claim, transaction
 from ..store.schema import DirtyRoot
 from ..store.trees import applied_rows
-from ..versions.succession import SUCCESSION
 
 
 def role_book(conn: Connection) -> RoleBook:
     return RoleBook.from_texts(store.maintainers_texts(conn))
 
 
-def _older_of(links: list[tuple[str, str, str]]) -> dict[str, str]:
-    """newer -> older patch.  A split patch's pieces each answer the
-    objections to the whole; of a merge, the first older patch is taken;
-    a version link wins."""
-    older_of: dict[str, str] = {}
-    for newer, older, kind in links:
-        if kind in SUCCESSION and (newer not in older_of or kind == "version"):
-            older_of[newer] = older
-    return older_of
-
-
-def _successors(conn: Connection, msgids: list[str]) -> dict[str, tuple[str, object]]:
+def _successors(conn: Connection, msgids: list[str]) -> dict[str, tuple[str, datetime]]:
     """older patch -> (its earliest successor, that one's date)."""
-    pairs = [(o, n) for o, n, kind in store.links_from_older(conn, msgids) if kind in SUCCESSION]
-    dates = store.message_dates(conn, {n for _, n in pairs})
-    out: dict = {}
-    for older, newer in pairs:
-        if newer in dates and (older not in out or dates[newer] < out[older][1]):
-            out[older] = (newer, dates[newer])
-    return out
+    links = store.links_from_older(conn, msgids)
+    return earliest_successors(links, store.message_dates(conn, {n for _, n, _ in links}))
 
 
 def gather(conn: Connection, series_rows: list, book: RoleBook) -> ReviewWork:
@@ -60,19 +45,19 @@ def gather(conn: Connection, series_rows: list, book: RoleBook) -> ReviewWork:
     msgids = [p.msgid for s in series_rows for p in patches.get(s.id, [])]
     covers = {s.cover_msgid for s in series_rows if s.cover_msgid}
     thread = ThreadReplies(*store.thread_around(conn, set(msgids) | covers))
-    older_of = _older_of(store.links_from_newer(conn, msgids))
-    olds = set(older_of.values())
+    older = older_of(store.links_from_newer(conn, msgids))
+    olds = set(older.values())
     reviews = store.stored_reviews(conn, olds)
-    priors = {m: stored_prior(rec, *reviews.get(m, ([], [])))
-              for m, rec in store.records_by_msgid(conn, olds).items()}
+    records = store.records_by_msgid(conn, olds | covers)  # the earlier patches and the cover letters
+    priors = {m: stored_prior(records[m], *reviews.get(m, ([], []))) for m in olds if m in records}
     overrides = {m: Override(*row) for m, row in store.overrides_of(conn, set(msgids) | covers).items()}
     following = next_version_of(
         [(s.id, s.lineage_state, (s.version_major, s.version_minor), s.first_date,
           s.cover_msgid or next((p.msgid for p in patches.get(s.id, [])), "")) for s in series_rows],
         store.version_links(conn, ids))
-    changelogs = {m: rec.meta_values("changelog") for m, rec in store.records_by_msgid(conn, covers).items()}
+    changelogs = {m: records[m].meta_values("changelog") for m in covers if m in records}
     return ReviewWork([SeriesRef(s.id, s.cover_msgid, s.lineage_state) for s in series_rows], patches, thread,
-                      older_of=older_of, priors=priors, successor=_successors(conn, msgids), overrides=overrides,
+                      older_of=older, priors=priors, successor=_successors(conn, msgids), overrides=overrides,
                       applied=applied_rows(conn, msgids), book=book, next_version=following,
                       cover_changelogs=changelogs)
 
