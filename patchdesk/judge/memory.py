@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from ..model import (ASSEMBLED, PATCH_KINDS, ParsedMessage, PatchInfo, RawMail, SubmissionRecord, Unreadable,
                      claimant_id)
 from ..parse import content_hash, parse
-from ..parse.subject import parse_subject
-from ..review.assess import PatchReview, note_of
+from ..review.assess import PatchReview, reply_note
 from ..review.roles import RoleBook
 from ..review.scope import ThreadReplies
 from ..review.states import Override
@@ -101,10 +100,9 @@ def judge(mails: Iterable[RawMail | bytes], *, commits: Iterable[Commit] = (), m
             records[msg.msgid] = _record(msg, features, parent)
             continue
         messages[msg.msgid] = (msg.from_addr, msg.from_name, utc(msg.date))
-        if msg.references or parse_subject(msg.subject).is_reply:  # as ``pipeline.prepare.review_note``
-            note = note_of(msg.body, msg.from_addr)
-            if note:
-                notes[msg.msgid] = note
+        note = reply_note(msg, features.kind)
+        if note:
+            notes[msg.msgid] = note
     drafts, by_msgid = drafts_of(records.values())
     order = sorted(range(len(drafts)), key=lambda i: (drafts[i].first_date, drafts[i].anchor))
     ids = {i: key for key, i in enumerate(order, 1)}

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 from ..model import ParsedMessage, RawMail, Unreadable
 from ..parse import parse
-from ..parse.subject import parse_subject
-from ..review.assess import note_of
+from ..review.assess import reply_note
 from ..series.kinds import describe
 from ..store.messages import compress
 from ..store.series import pack_lines
@@ -90,11 +89,7 @@ def submission_fields(parsed: ParsedMessage) -> dict | None:
 
 def review_note(parsed: ParsedMessage, submission: dict | None) -> str | None:
     """The review note of a reply (discussion or proposal), as JSON."""
-    if submission is not None and submission["kind"] != "proposal":
-        return None
-    if not parsed.references and not parse_subject(parsed.subject).is_reply:
-        return None  # not a reply (an archive page without headers still says "Re:")
-    note = note_of(parsed.body, parsed.from_addr)
+    note = reply_note(parsed, submission["kind"] if submission is not None else "reply")
     return json.dumps(note) if note else None
 
 

@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..model import ASSEMBLED, ParsedMessage
+from ..parse.subject import parse_subject
+
 from .continuity import OBJECTIONS, Prior, carry_forward, objection_status
 from .quotes import split_reply
 from .states import Event, Fact, Override, Statement, replay
@@ -24,6 +27,18 @@ from .verdicts import find_verdicts
 
 #: Trailers that count as a review statement (a person vouching for the patch).
 REVIEW_KEYS = ("Acked-by", "Reviewed-by", "Tested-by")
+
+
+def reply_note(message: ParsedMessage, kind: str) -> dict[str, Any] | None:
+    """What ``message`` says as a reply (``note_of``), or None: a patch,
+    cover letter or pull request (``kind``) is not a reply about one, nor is
+    a message that answers nothing (an archive page without headers still
+    says "Re:" in its subject)."""
+    if kind in ASSEMBLED:
+        return None
+    if not message.references and not parse_subject(message.subject).is_reply:
+        return None
+    return note_of(message.body, message.from_addr)
 
 
 def note_of(body: str, sender: str) -> dict[str, Any] | None:
