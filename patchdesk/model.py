@@ -192,3 +192,9 @@ class SeriesInfo:
     @property
     def who(self) -> str:
         return self.person or self.sender
+
+    @property
+    def length(self) -> int:
+        """How many patches the series has at least: those seen, or the
+        highest number seen (a series read in part: its 10/11 says 11)."""
+        return max([len(self.patches)] + [p.number for p in self.patches])

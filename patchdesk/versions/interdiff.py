@@ -26,10 +26,9 @@ class Section:
 
 
 def _title(series: SeriesInfo, msgid: str) -> str:
-    total = max([len(series.patches)] + [p.number for p in series.patches])
     for p in series.patches:
         if p.msgid == msgid:
-            return f"{p.number}/{total} {p.name}"
+            return f"{p.number}/{series.length} {p.name}"
     return msgid
 
 
@@ -38,8 +37,7 @@ def rerolled(old: SeriesInfo, new: SeriesInfo) -> SeriesInfo:
     (v5.1 of some of v5's patches): the patches it lacks are v5's."""
     if new.version[0] != old.version[0] or new.version[1] == 0:
         return new
-    chain = [Version(s.key, s.version, max([len(s.patches)] + [p.number for p in s.patches]),
-                     tuple((p.number, p.msgid) for p in s.patches)) for s in (old, new)]
+    chain = [Version(s.key, s.version, s.length, tuple((p.number, p.msgid) for p in s.patches)) for s in (old, new)]
     by_msgid = {p.msgid: p for s in (old, new) for p in s.patches}
     patches = tuple(by_msgid[m] for _, m, _ in current_patches(chain))
     return replace(new, patches=patches)

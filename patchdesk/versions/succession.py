@@ -35,12 +35,6 @@ def next_versions(infos: list[SeriesInfo], lineage: Lineage) -> dict[int, int]:
     return out
 
 
-def _length(s: SeriesInfo) -> int:
-    """How many patches a series has at least: those seen, or the highest
-    number seen (a series read in part: its 10/11 says 11)."""
-    return max([len(s.patches)] + [p.number for p in s.patches])
-
-
 def lineage_states(infos: list[SeriesInfo], lineage: Lineage) -> tuple[dict[int, str], dict[str, str]]:
     """(series key -> state, patch msgid -> state): "new", "superseded", or
     for a patch of a superseded series that nothing continues, "dropped"."""
@@ -51,7 +45,7 @@ def lineage_states(infos: list[SeriesInfo], lineage: Lineage) -> tuple[dict[int,
     patches = {}
     for s in infos:
         left = [p.msgid for p in s.patches if p.msgid not in replaced]
-        shorter = _length(s) - _length(by_key[following[s.key]]) if s.key in following else 0
+        shorter = s.length - by_key[following[s.key]].length if s.key in following else 0
         for p in s.patches:
             if p.msgid in replaced:
                 patches[p.msgid] = "superseded"
