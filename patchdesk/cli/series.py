@@ -11,8 +11,8 @@ from rich.table import Table
 
 from ..review.states import STATES
 from ..pipeline.diffs import diff_texts
-from ..store.queries import (export, find_series, list_series, series_detail, series_ids_in_list, version_label,
-                             version_numbers)
+from ..store.queries import (export, find_series, list_series, series_detail, series_ids_in_list, version_chain,
+                             version_label, version_numbers)
 from ..store.series import load_series_info
 from ..versions.interdiff import interdiff
 from . import app
@@ -93,7 +93,7 @@ def resolve_version(conn, ident: str, version: int | None) -> int:
     """The series ``ident`` names (an id or any member's Message-ID), at its
     latest version, or at version ``version`` (vN, else the last vN.x)."""
     series_id = _resolve(conn, ident)
-    chain = series_detail(conn, series_id)["versions"] or [series_id]
+    chain = version_chain(conn, series_id) or [series_id]
     if version is None:
         return chain[-1]
     numbers = version_numbers(conn, chain)

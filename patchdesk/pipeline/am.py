@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from ..store.messages import raw_of
-from ..store.queries import series_detail, version_numbers
+from ..store.queries import series_detail, version_chain, version_numbers
 from ..trees.am import PatchReport, am_entry
 from ..versions.current import Version, current_patches
 from .threads import load_thread
@@ -39,10 +39,8 @@ class SeriesMbox:
 
 def latest(conn: Connection, series_id: int) -> dict:
     """The detail of the newest version of a series."""
-    detail = series_detail(conn, series_id)
-    if detail and detail["versions"] and detail["versions"][-1] != series_id:
-        detail = series_detail(conn, detail["versions"][-1])
-    return detail
+    chain = version_chain(conn, series_id)
+    return series_detail(conn, chain[-1] if chain else series_id)
 
 
 def current(conn: Connection, detail: dict) -> dict:

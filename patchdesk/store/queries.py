@@ -221,6 +221,11 @@ def series_detail(conn: Connection, series_id: int) -> dict | None:
     detail["checks"] = checks_of(conn, [series_id]).get(series_id, [])
     detail["overlaps"] = overlaps_of(conn, series_id).get(series_id, [])
     detail["patch_details"] = patch_dicts(conn, [series_id])
+    detail["versions"] = _chain(series_id, prev, nxt)
+    return detail
+
+
+def _chain(series_id: int, prev: dict, nxt: dict) -> list[int]:
     chain, cursor, seen = [], series_id, set()
     while cursor in prev and cursor not in seen:
         seen.add(cursor)
@@ -230,5 +235,11 @@ def series_detail(conn: Connection, series_id: int) -> dict | None:
         seen.add(cursor)
         chain.append(cursor)
         cursor = nxt.get(cursor, {}).get("series")
-    detail["versions"] = chain
-    return detail
+    return chain
+
+
+def version_chain(conn: Connection, series_id: int) -> list[int]:
+    """The ids of a series' versions, oldest first (``series_detail``'s
+    ``versions``, without loading the rest of the detail)."""
+    prev, nxt, _ = _links(conn, around=series_id)
+    return _chain(series_id, prev, nxt)
