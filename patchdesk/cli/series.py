@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..review.states import STATES
 from ..pipeline.diffs import diff_texts
+from ..store.messages import as_utc
 from ..store.queries import (export, find_series, list_series, series_detail, series_ids_in_list, version_chain,
                              version_label, version_numbers)
 from ..store.series import load_series_info
@@ -48,15 +49,15 @@ def series_command(ctx: typer.Context,
                        "--limit", min=1, help="At most this many, the most recently active.")] = None,
                    as_json: JsonOption = False) -> None:
     """Series in flight (latest versions), oldest first; --all adds superseded ones."""
-    after = _aware(datetime.fromisoformat(since)) if since else None
+    after = as_utc(datetime.fromisoformat(since)) if since else None
     with ctx.obj.engine.connect() as conn:
         rows = list_series(conn, include_superseded=all_ or state == "superseded")
         listed = series_ids_in_list(conn, list_name) if list_name else None
     rows = [s for s in rows if (state is None or s["state"] == state) and (listed is None or s["id"] in listed)
-            and (after is None or _aware(s["last_activity"]) >= after)]
+            and (after is None or as_utc(s["last_activity"]) >= after)]
     if limit:
-        rows = sorted(sorted(rows, key=lambda s: _aware(s["last_activity"]))[-limit:],
-                      key=lambda s: (_aware(s["date"]), s["id"]))
+        rows = sorted(sorted(rows, key=lambda s: as_utc(s["last_activity"]))[-limit:],
+                      key=lambda s: (as_utc(s["date"]), s["id"]))
     if as_json:
         print_json(rows)
         return
@@ -70,10 +71,6 @@ def series_command(ctx: typer.Context,
         table.add_row(str(s["id"]), short_date(s["date"]), s["version_label"], got, s["state"],
                       s["name"], s["submitter"], str(s["previous"] or ""))
     console.print(table)
-
-
-def _aware(date: datetime) -> datetime:
-    return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
 
 
 def _resolve(conn, ident: str) -> int:

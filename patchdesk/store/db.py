@@ -149,13 +149,14 @@ def check_location(url: str, create: bool = True, header: bool = True) -> None:
             raise StoreError(f"no store at {path} (ingest some mail first, or check --db / PATCHDESK_DB)")
         return
     try:
+        size = path.stat().st_size
         with open(path, "rb") as fh:
-            head = fh.read(16)
+            head = fh.read(100)
     except OSError as exc:
         raise StoreError(f"cannot read the store {path}: {exc.strerror}") from None
-    if head and head != _SQLITE_MAGIC:
+    if head and head[:16] != _SQLITE_MAGIC:
         raise StoreError(f"{path} is not a patchdesk store (not an SQLite database)")
-    problem = header_problem(path) if header else None
+    problem = _header_problem(head, size) if header else None
     if problem:
         raise StoreError(f"the store {path} is damaged ({problem}); `patchdesk doctor` checks it in full")
 
@@ -203,6 +204,10 @@ def header_problem(path: Path) -> str | None:
             head = fh.read(100)
     except OSError:
         return None  # check_location has said what it could
+    return _header_problem(head, size)
+
+
+def _header_problem(head: bytes, size: int) -> str | None:
     if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
         return None if not head else "the header is cut short"
     page = int.from_bytes(head[16:18], "big")
