@@ -112,3 +112,13 @@ def test_mbox_cursor_reads_only_what_was_appended(tmp_path):
     # rewritten in the middle: the check fails and everything is read again
     path.write_bytes(mbox([make_mail("0@x", "m0 edited")] + old[1:] + new))
     assert len(list(source.messages(cursor))) == 4
+
+
+def test_mboxrd_quote_is_what_the_reader_takes_back(tmp_path):
+    from patchdesk.sources.mbox import MboxSource, mboxrd_quote
+    body = b"Subject: x\n\nFrom here on\n>From the quote\n>>From deeper\n From not at the start\n"
+    path = tmp_path / "q.mbox"
+    path.write_bytes(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + mboxrd_quote(body) + b"\n")
+    assert mboxrd_quote(body).count(b"\n>From here") == 1 and b"\n>>>From deeper" in mboxrd_quote(body)
+    [mail] = list(MboxSource(path).messages({}))
+    assert mail.data.rstrip(b"\n") == body.rstrip(b"\n")

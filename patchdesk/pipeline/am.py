@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
+from ..sources.mbox import mboxrd_quote
 from ..store.messages import raw_of
 from ..store.queries import series_detail, version_chain, version_numbers
 from ..trees.am import PatchReport, am_entry
@@ -113,8 +114,7 @@ def thread_mbox(conn: Connection, msgid: str) -> bytes:
     for m in present:
         raw = raws[m][0]
         out.append(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n")
-        out.append(b"\n".join(b">" + line if line.lstrip(b">").startswith(b"From ") else line
-                              for line in raw.split(b"\n")))
+        out.append(mboxrd_quote(raw))
         if not raw.endswith(b"\n"):
             out.append(b"\n")
         out.append(b"\n")

@@ -45,6 +45,16 @@ def is_mbox(head: bytes) -> bool:
     return head.lstrip(b"\r\n").startswith(b"From ") and not head.startswith(b"From:")
 
 
+_QUOTE = re.compile(rb"^(>*From )", re.M)
+
+
+def mboxrd_quote(message: bytes) -> bytes:
+    """A message's lines as an mboxrd file holds them: each line starting
+    with (already quoted) "From " gets one more '>' (``_unquote`` takes it
+    back when the file is read)."""
+    return _QUOTE.sub(rb">\1", message)
+
+
 def _unquote(message: bytes, pattern: re.Pattern[bytes]) -> bytes:
     if b">From " not in message:
         return message

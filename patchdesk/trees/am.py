@@ -18,6 +18,7 @@ from ..parse import parse
 from ..parse.patch import split_patch
 from ..parse.subject import parse_subject
 from ..review.trailers import order_key
+from ..sources.mbox import mboxrd_quote
 
 #: Collected trailers that go into the commit.
 ADDED_KEYS = ("Fixes", "Reported-by", "Closes", "Suggested-by", "Co-developed-by", "Acked-by",
@@ -81,8 +82,6 @@ def am_entry(raw: bytes, fmt: str, number: int, total: int, collected: list[dict
 
 
 def _quote_from(entry: str) -> str:
-    """mboxrd: a body line starting with (quoted) "From " gets one more '>'."""
+    """mboxrd: the body lines below the entry's own separator quoted."""
     head, _, body = entry.partition("\n")
-    lines = body.split("\n")
-    out = [f">{line}" if line.lstrip(">").startswith("From ") else line for line in lines]
-    return head + "\n" + "\n".join(out)
+    return head + "\n" + mboxrd_quote(body.encode("utf-8", "surrogateescape")).decode("utf-8", "surrogateescape")
