@@ -28,7 +28,11 @@ def _download(body: bytes, name: str) -> Response:
     return Response(body, media_type=MBOX, headers={"Content-Disposition": f'attachment; filename="{safe}.mbox"'})
 
 
-def _series(request: Request, series_id: int, trust: list[str] | None) -> Response:
+@router.get("/api/series/{series_id}/mbox")
+@router.get("/series/{series_id}/mbox", include_in_schema=False)
+def series_download(request: Request, series_id: int, trust: Trust = None) -> Response:
+    """The latest version of the series as an mbox for ``git am``, trailers
+    added (409: refused, with why)."""
     with request.app.state.engine.connect() as conn:
         found = series_mbox(conn, series_id, trust or ())
     if found.detail is None:
@@ -39,34 +43,13 @@ def _series(request: Request, series_id: int, trust: list[str] | None) -> Respon
     return _download(found.text.encode(), f"series-{d['id']}-{d['version_label']}")
 
 
-def _thread(request: Request, msgid: str) -> Response:
+@router.get("/api/mbox/thread/{msgid:path}")
+@router.get("/mbox/thread/{msgid:path}", include_in_schema=False)
+def thread_download(request: Request, msgid: str) -> Response:
+    """The thread holding MSGID as an mbox of the stored mails, in reading order."""
     msgid = msgid.strip("<>")
     with request.app.state.engine.connect() as conn:
         body = thread_mbox(conn, msgid)
     if not body:
         raise HTTPException(404, "no such thread")
     return _download(body, f"thread-{msgid}")
-
-
-@router.get("/series/{series_id}/mbox")
-def series_download(request: Request, series_id: int, trust: Trust = None) -> Response:
-    """The latest version of the series for ``git am``, trailers added."""
-    return _series(request, series_id, trust)
-
-
-@router.get("/mbox/thread/{msgid:path}")
-def thread_download(request: Request, msgid: str) -> Response:
-    """The thread's stored mails, in reading order."""
-    return _thread(request, msgid)
-
-
-@router.get("/api/series/{series_id}/mbox")
-def api_series_download(request: Request, series_id: int, trust: Trust = None) -> Response:
-    """The latest version of the series as an mbox for ``git am`` (409: refused, with why)."""
-    return _series(request, series_id, trust)
-
-
-@router.get("/api/mbox/thread/{msgid:path}")
-def api_thread_download(request: Request, msgid: str) -> Response:
-    """The thread holding MSGID as an mbox of the stored mails."""
-    return _thread(request, msgid)
