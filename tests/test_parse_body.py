@@ -49,6 +49,17 @@ def test_format_flowed_patch_is_unflowed():
     assert parse(RawMail(raw, "0")).body == "Fix it.\n\n" + DIFF
 
 
+def test_flowed_lines_join_only_at_the_same_quote_depth():
+    # a quoted blank context line ("> " + " ") ends in a space; the reviewer's
+    # own line under it is not its continuation, a wrapped trailer is joined
+    flowed = (">  \treturn 0;\n>  \nReviewed-by: Maria Keller-Von Hohenberg \n<maria@frob.org>\n"
+              "Cheers, \nMaria\n-- \nsig\n")
+    raw = make_mail("f@x", "Re: s", body=flowed).replace(b"charset=UTF-8", b"charset=UTF-8; format=flowed")
+    assert parse(RawMail(raw, "0")).body.split("\n") == [
+        ">  \treturn 0;", ">  ", "Reviewed-by: Maria Keller-Von Hohenberg <maria@frob.org>", "Cheers, Maria",
+        "-- ", "sig", ""]
+
+
 def test_patch_attachment_is_kept_as_attachment():
     parsed = _one(CORPUS / "patchwork/mail/0007-cvs-format-diff.mbox")
     assert [a.filename for a in parsed.attachments] == ["dd-2.patch"]

@@ -43,17 +43,28 @@ def unflow(text: str, delsp: bool) -> str:
     """Undo format=flowed (RFC 3676): join soft-broken lines, un-stuff spaces.
 
     Flowed text mangles patches (trailing spaces matter), so a patch sent
-    flowed only applies after the soft breaks are removed.
+    flowed only applies after the soft breaks are removed.  Lines join only
+    at the same quote depth: the last line of a quoted patch often ends in a
+    space (a quoted blank context line, ``> -- ``), and joining it with the
+    reply under it would bury the reviewer's ``Reviewed-by:`` in the quote.
     """
     out: list[str] = []
-    pending = ""
+    pending, pending_depth = "", -1
     for line in text.split("\n"):
-        if line.startswith(" "):
-            line = line[1:]
-        if line.endswith(" ") and line != "-- ":
-            pending += line[:-1] if delsp else line
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]
+        prefix = ">" * depth + " " if depth else ""
+        if pending and depth != pending_depth:
+            out.append(pending)
+            pending = ""
+        if content.endswith(" ") and content != "-- ":
+            if not pending:
+                pending, pending_depth = prefix, depth
+            pending += content[:-1] if delsp else content
             continue
-        out.append(pending + line)
+        out.append(pending + content if pending else prefix + content)
         pending = ""
     if pending:
         out.append(pending)
