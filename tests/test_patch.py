@@ -189,6 +189,22 @@ def test_trailer_block_rules():
     assert pb.notes == "v2: rebased" and pb.diff is None
 
 
+def test_trailers_split_from_the_signed_off_by_by_a_blank_line():
+    # linux-leds: collected trailers pasted as their own paragraph, or at the
+    # end of the last prose paragraph, above the author's Signed-off-by
+    own_paragraph = "Convert to yaml.\n\nReviewed-by: Andy <andy@x.com>\n\nSigned-off-by: Markuss <m@x.com>\n---\n"
+    pb = split_patch(own_paragraph)
+    assert pb.message == "Convert to yaml." and [t.key for t in pb.trailers] == ["Reviewed-by", "Signed-off-by"]
+    glued = ("The enum misses 3 cases.\nadded by commit d1ed7c558612 (\"leds: x\")\nReviewed-by: Linus <l@x.org>\n"
+             "Acked-by: Rob <r@x.org>\n\nSigned-off-by: Corentin <c@x.com>\n---\n")
+    pb = split_patch(glued)
+    assert pb.message == "The enum misses 3 cases.\nadded by commit d1ed7c558612 (\"leds: x\")"
+    assert [t.email for t in pb.trailers] == ["l@x.org", "r@x.org", "c@x.com"]
+    # prose that merely mentions a key is not a trailer; nor is a trailer paragraph without a block under it
+    prose = "Thanks to Reported-by: nobody.\n\nSigned-off-by: A <a@x.com>\n---\n"
+    assert [t.key for t in split_patch(prose).trailers] == ["Signed-off-by"]
+
+
 def test_last_paragraph_that_is_not_all_trailers_stays_in_the_message():
     # (with a Signed-off-by, git's quarter rule takes a mixed block: see below)
     for body in ("Text.\n\nNote: this is prose\nSee: also prose\n",

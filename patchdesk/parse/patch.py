@@ -138,7 +138,40 @@ def _trailer_split(message: str) -> tuple[str, list[Trailer]]:
             others += 1
     if not known or (others and not (signed and trailers * 3 >= others)):
         return message.strip(), []
+    start = _split_block_start(lines, start)
+    block = [line for line in lines[start:] if line.strip()]
     return "\n".join(lines[:start]).strip(), parse_trailers("\n".join(block))
+
+
+def _person_trailer(line: str) -> bool:
+    m = _TRAILER.match(line)
+    return bool(m and m[1].lower().endswith("-by") and "@" in m[2])
+
+
+def _split_block_start(lines: list[str], start: int) -> int:
+    """Where the trailer block starts when a blank line splits it.
+
+    Authors paste collected trailers as their own paragraph above the
+    ``Signed-off-by`` ("Reviewed-by: A" / blank / "Signed-off-by: B"), or
+    at the end of the last prose paragraph.  git reads only the last
+    paragraph; b4 reads the trailers anywhere.  Taken here: the run of
+    person trailers (``*-by:`` with an address) that ends each paragraph
+    right above the block, paragraph after paragraph while a whole one is
+    trailers.
+    """
+    while start > 0:
+        end = start - 1  # the blank line above the block
+        while end > 0 and not lines[end - 1].strip():
+            end -= 1
+        top = end
+        while top > 0 and _person_trailer(lines[top - 1]):
+            top -= 1
+        if top == end:
+            return start
+        start = top
+        if top > 0 and lines[top - 1].strip():
+            return start  # prose above the trailers: the message ends there
+    return start
 
 
 def _separator(lines: list[str]) -> int:
