@@ -59,10 +59,21 @@ def test_outlook_header_block_without_marker():
 def test_attribution_forms_are_not_own_text():
     for line in ("On Thu, Feb 26, 2015 at 7:21 AM, Andy Lutomirski <luto@x.com> wrote:",
                  "* Andy Lutomirski <luto@x.com> wrote:", "Quoting Bob Smith (2020-01-01 10:00:00):",
-                 "Am 01.02.2020 um 10:00 schrieb Hans:"):
+                 "Am 01.02.2020 um 10:00 schrieb Hans:", "Il 02/11/26 10:07, Ada Lovelace ha scritto:",
+                 "From: Marek Vasut [mailto:marex@denx.de]\nSent: Monday, November 7, 2022 1:32 AM"):
         assert split_reply(f"{line}\n> text\n\nmine\n").own.strip() == "mine", line
     two_line = "On Thu, 26 Feb 2015 at 10:00, Andy\nLutomirski wrote:\n> x\n\nmine"
     assert split_reply(two_line).own.strip() == "mine"
+
+
+def test_header_block_above_a_quote_keeps_the_inline_reply():
+    # linux-leds, Nov 2022: the Tested-by under a "From: / Sent:" block that heads a '>' quote
+    body = ("From: Marek Vasut [mailto:marex@denx.de]\nSent: Monday, November 7, 2022 1:32 AM\n"
+            "> Parse the DT subnode pinctrl properties.\n>\n> Signed-off-by: Marek Vasut <marex@denx.de>\n\n"
+            "Tested-by: Christoph Niedermaier <cniedermaier@dh-electronics.com>\n")
+    reply = split_reply(body)
+    assert [s.kind for s in reply.segments][:2] == ["attribution", "quote"]
+    assert reply.own.strip() == "Tested-by: Christoph Niedermaier <cniedermaier@dh-electronics.com>"
 
 
 def test_inline_review_paragraph_knows_the_quoted_hunk():

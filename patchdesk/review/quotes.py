@@ -32,7 +32,8 @@ _ATTRIBUTION = re.compile(
     r"|\*?\s*\S.{0,200}(?:\bwrote|\bwrites|\bsaid)\s*:\s*$"
     r"|Quoting\b.{0,200}:\s*$"
     r"|Am\b.{0,300}\bschrieb\b.{0,200}:\s*$"
-    r"|Le\b.{0,300}\ba écrit\s*:\s*$)", re.I)
+    r"|Le\b.{0,300}\ba écrit\s*:\s*$"
+    r"|Il\b.{0,300}\bha scritto\s*:\s*$)", re.I)
 #: An attribution split over two lines ("On Thu, 26 Feb 2015, Andy" / "Lutomirski wrote:").
 _ATTRIBUTION_START = re.compile(r"^On\b.{0,200}\d.{0,200}$")
 _ATTRIBUTION_END = re.compile(r"^.{0,200}\b(?:wrote|writes)\s*:\s*$", re.I)
@@ -165,8 +166,23 @@ def _outlook_block(lines: list[str], i: int) -> bool:
         # some webmail clients write the marker and then quote with '>' as
         # usual, the author's reply below: that marker is only an attribution
         return not _quoted_next(lines, i)
-    return bool(_OUTLOOK_FROM.match(lines[i]) and i + 1 < len(lines) and _OUTLOOK_NEXT.match(lines[i + 1])
-                and any(_OUTLOOK_NEXT.match(x) for x in lines[i + 1:i + 4]))
+    span = _header_attribution(lines, i)
+    return bool(span) and not _quoted_next(lines, i + span - 1)
+
+
+def _header_attribution(lines: list[str], i: int) -> int:
+    """Lines of a "From: / Sent: / To: / Subject:" block at ``i`` (0: none).
+
+    Outlook writes it above the whole original, unquoted (top-posting);
+    other mailers write it above a ``>`` quote that the reply then answers
+    inline, and then it is only an attribution.
+    """
+    if not (_OUTLOOK_FROM.match(lines[i]) and i + 1 < len(lines) and _OUTLOOK_NEXT.match(lines[i + 1])):
+        return 0
+    span = 2
+    while span < 6 and i + span < len(lines) and _OUTLOOK_NEXT.match(lines[i + span]):
+        span += 1
+    return span
 
 
 def split_reply(body: str) -> Reply:
@@ -206,7 +222,7 @@ def split_reply(body: str) -> Reply:
             for rest in lines[i:]:
                 push("original", 0, rest)
             break
-        span = 1 if _ORIGINAL.match(line.strip()) else _is_attribution(lines, i)
+        span = 1 if _ORIGINAL.match(line.strip()) else _is_attribution(lines, i) or _header_attribution(lines, i)
         if span:
             for k in range(span):
                 push("attribution", 0, lines[i + k])
