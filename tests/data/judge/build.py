@@ -365,6 +365,40 @@ def deep_reply(t):
             quote="> Because the hardware has 8 slots.")
 
 
+@case("Trailers in the shapes reviewers write: a flowed reply that quotes the whole patch and wraps a long\n"
+      "# trailer, then \"Cheers,\" and a signature; a \"From: / Sent:\" header above an inline quote; trailers the\n"
+      "# author pasted as a paragraph of their own above the Signed-off-by.  A trailer only inside a top-posted\n"
+      "# Outlook original is not given again.")
+def trailer_shapes(t):
+    head = t.cover("a-0@x", "[PATCH 0/3] frob: widget fixes")
+    one = t.patch("a-1@x", "[PATCH 1/3] frob: widget: step 1", path="drivers/frob/part1.c", new="limit = 8;",
+                  why="Step 1.", trailers="Reviewed-by: Bob Chen <bob@example.net>\n\n", parent=head)
+    two = t.patch("a-2@x", "[PATCH 2/3] frob: widget: step 2", path="drivers/frob/part2.c", new="limit = 16;",
+                  why="Step 2.", parent=head)
+    three = t.patch("a-3@x", "[PATCH 3/3] frob: widget: step 3", path="drivers/frob/part3.c", new="limit = 24;",
+                    why="Step 3.", parent=head)
+    # format=flowed (RFC 3676): "> " + a blank context line ends in a space, as does every soft-broken line
+    quoted = ("> Step 2.\n>\n> Signed-off-by: Ada Lovelace <ada@example.org>\n> ---\n"
+              "> diff --git a/drivers/frob/part2.c b/drivers/frob/part2.c\n> --- a/drivers/frob/part2.c\n"
+              "> +++ b/drivers/frob/part2.c\n> @@ -10,6 +10,6 @@ static int frob_10(void)\n>  {\n"
+              ">  \tint x10 = 10;\n> -\tlimit = 4;\n> +\tlimit = 16;\n>  \treturn y10;\n>  \n")
+    body = ("Il 02/11/26 10:07, Ada Lovelace ha scritto:\n" + quoted +
+            "Reviewed-by: Maria Annunziata Keller-Von Hohenberg \n<maria.keller-vonhohenberg@frob.org>\n\n"
+            "Cheers,\nMaria\n\n-- \nMaria Keller\nFrob Project\n")
+    t.mails.append(make_mail("r2@x", "Re: [PATCH 2/3] frob: widget: step 2",
+                             sender="Maria Keller <maria.keller-vonhohenberg@frob.org>",
+                             date=t._date(None), refs=(head, two), body=body, charset="UTF-8; format=flowed"))
+    t.mail("r3@x", "Re: [PATCH 3/3] frob: widget: step 3",
+           "From: Ada Lovelace <ada@example.org>\nSent: Monday, November 2, 2026 10:21 AM\n"
+           "> Step 3.\n>\n> Signed-off-by: Ada Lovelace <ada@example.org>\n\n"
+           "Tested on the frob-9000 board.\n\nTested-by: Eve Mallory <eve@example.net>\n", sender=EVE,
+           parent=three)
+    t.mail("r4@x", "RE: [PATCH 1/3] frob: widget: step 1",
+           "Thanks, I will try it next week.\n\n-----Original Message-----\nFrom: Ada Lovelace <ada@example.org>\n"
+           "Sent: Monday, November 2, 2026 10:14 AM\nSubject: [PATCH 1/3] frob: widget: step 1\n\n"
+           "Step 1.\n\nAcked-by: Eve Mallory <eve@example.net>\n", sender=EVE, parent=one)
+
+
 def mails(name: str) -> bytes:
     t = Thread()
     CASES[name][1](t)
