@@ -6,6 +6,7 @@ with ``git am`` (as sent, with a Message-Id, edited on the way, or only in
 part).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -339,3 +340,50 @@ def test_mail_arriving_one_by_one_after_the_scan_matches_like_a_full_run(world, 
     run(full_db, "tree", "scan")
     assert one_by_one == applied(full_db)
     assert one_by_one["a2@x"][1] == "accepted" and one_by_one["a1@x"] == ([], "superseded")
+
+
+def test_one_liner_applied_with_its_line_and_subject_edited(tmp_path):
+    """Issue 18 item 7: the maintainer changed the only changed line and reworded the
+    subject; git am kept the mail's Date as the author date.  Its sibling, sent a second
+    later to the same file by the same author, is not taken for it."""
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / "drivers/frob").mkdir(parents=True)
+    (work / "drivers/frob/extra.c").write_text("".join(f"int extra_{i} = {i * 3};\n" for i in range(1, 30)))
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "frob 0.1", env={"GIT_AUTHOR_DATE": "2026-10-01T10:00:00Z",
+                                                       "GIT_COMMITTER_DATE": "2026-10-01T10:00:00Z"})
+    base = git(work, "rev-parse", "HEAD").strip()
+    mails = {}
+    for msgid, date, old, new, subject in (
+            ("s1@x", "Fri, 06 Nov 2026 10:00:00 +0000", "extra_3 = 9;", "extra_3 = 10;", "frob: extra: fix the third"),
+            ("s2@x", "Fri, 06 Nov 2026 10:00:01 +0000", "extra_21 = 63;", "extra_21 = 64;",
+             "frob: extra: fix the 21st")):
+        git(work, "checkout", "-q", "-B", msgid[:2], base)
+        edit(work, "drivers/frob/extra.c", old, new)
+        git(work, "commit", "-q", "-am", f"{subject}\n\nSigned-off-by: Ada Lovelace <ada@example.org>",
+            env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+        mails[msgid] = _mail(work, msgid, 1, date)
+    tree = tmp_path / "maintainer"
+    subprocess.run(["git", "clone", "-q", str(work), str(tree)], check=True)
+    git(tree, "checkout", "-q", "-B", "frob-next", base)
+    later = {"GIT_COMMITTER_DATE": "2026-11-20T10:00:00Z"}
+    git(tree, "am", "-q", env=later, stdin=mails["s2@x"])
+    edit(tree, "drivers/frob/extra.c", "extra_21 = 64;", "extra_21 = 66;")
+    git(tree, "commit", "-q", "-a", "--amend", "-m", "frob: extra: raise extra_21 to what the board needs\n\n"
+        "Signed-off-by: Ada Lovelace <ada@example.org>\nSigned-off-by: Maria Keller <maria@frob.org>", env=later)
+    mbox = tmp_path / "list.mbox"
+    mbox.write_bytes(b"".join(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + m.split(b"\n", 1)[1] + b"\n"
+                              for m in mails.values()))
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(mbox))
+    run(db, "tree", "add", "frob", str(tree), "--branch", "frob-next")
+    run(db, "tree", "scan")
+    import json
+    patches = {p["msgid"]: p for p in json.loads(run(db, "export"))["patches"]}
+    assert [a["method"] for a in patches["s2@x"]["applied"]] == ["fuzzy"]
+    assert "author date is the mail's date" in patches["s2@x"]["applied"][0]["evidence"]
+    assert patches["s2@x"]["state"] == "accepted"
+    assert patches["s1@x"]["applied"] == [] and patches["s1@x"]["state"] == "new"
+

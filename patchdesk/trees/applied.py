@@ -7,6 +7,8 @@ Four methods, strongest first, each with a confidence:
 * ``fuzzy``: the maintainer edited it on the way (a typo in a comment,
   whitespace, context drift after a rebase, a changed hunk): same files,
   most of the same changed lines, and a similar subject or the same author;
+  or, when the changed lines and the subject were both edited, the same
+  author and files and an author date equal to the mail's Date;
 * ``partial``: only some of the patch's files or hunks made it.
 
 A commit belongs to one patch.  A patch posted after the commit was made
@@ -89,6 +91,24 @@ def subject_similarity(a: str, b: str) -> float:
 
 
 def _fuzzy(patch: PatchInfo, commit: PatchInfo) -> Match | None:
+    found = _edited(patch, commit)
+    if (found is None or found.method == "partial") and _same_mail_date(patch, commit):
+        # the maintainer changed the line and reworded the subject: git am
+        # still kept the mail's Date as the author date, to the second
+        # (patches of one send differ by at least a second)
+        subject = subject_similarity(patch.name, commit.name)
+        return Match(patch.msgid, commit.msgid, "fuzzy", 0.75,
+                     "same author, same files, and the commit's author date is the mail's date "
+                     f"(git am keeps it); the changed lines were edited and the subject reworded ({subject:.0%} alike)")
+    return found
+
+
+def _same_mail_date(patch: PatchInfo, commit: PatchInfo) -> bool:
+    return (bool(patch.paths) and patch.paths == commit.paths and patch.sender.lower() == commit.sender.lower()
+            and abs((commit.date - patch.date).total_seconds()) < 1)
+
+
+def _edited(patch: PatchInfo, commit: PatchInfo) -> Match | None:
     subject = subject_similarity(patch.name, commit.name)
     same_author = patch.sender.lower() == commit.sender.lower()
     same_files = bool(patch.paths) and patch.paths == commit.paths
