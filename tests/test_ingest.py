@@ -157,3 +157,15 @@ def test_public_inbox_with_parallel_parsing_and_many_batches(sqlite_engine, tmp_
     inbox.add_many(THREAD)
     summary = ingest(sqlite_engine, [inbox.path], jobs=2)
     assert (summary.read, summary.stored) == (5, 5)
+
+
+def test_progress_counts_the_source_in_its_own_units(engine, tmp_path):
+    """Issue 18 item 12: done / total of an mbox in bytes, as a bar with time left needs."""
+    path = tmp_path / "list.mbox"
+    path.write_bytes(mbox([make_mail(f"{i}@x", f"m{i}") for i in range(50)]))
+    seen = []
+    ingest(engine, [path], progress=lambda s: seen.append((s.stage, s.done, s.total, s.unit, s.source)))
+    reading = [x for x in seen if x[0] == "reading"]
+    size = path.stat().st_size
+    assert reading and reading[-1][1:4] == (size, size, "bytes") and reading[-1][4].endswith("list.mbox")
+    assert [x[1] for x in reading] == sorted(x[1] for x in reading)

@@ -55,6 +55,8 @@ def test_maildir_and_eml_directory(tmp_path):
     assert kinds == ["eml", "maildir"]
     msgids = sorted(parse(m).msgid for m in _read(tmp_path))
     assert msgids == ["c@x", "e@x", "n@x"]
+    maildir = next(s for s in discover(tmp_path) if s.kind == "maildir")
+    assert [maildir.extent({}) for _ in maildir.messages({})] == [(1, 2, "files"), (2, 2, "files")]
 
 
 def test_hypermail_archive_page_is_read():
@@ -91,9 +93,14 @@ def test_real_public_inbox_v2_incremental_with_deletion(tmp_path):
     late = make_mail("3@x", "Re: [PATCH 1/2] frob: step 1", refs=("1@x",))
     inbox.add(late)
     inbox.remove(first[1])
-    again = list(source.messages(cursor))
+    again = []
+    for mail in source.messages(cursor):
+        # progress (issue 18 item 12): the new commits are counted before the first is read
+        assert source.extent(cursor)[1:] == (2, "commits")
+        again.append(mail)
     assert [(m.data, m.deleted) for m in again] == [
         (inbox.expected_blob(late), False), (inbox.expected_blob(first[1]), True)]
+    assert source.extent(cursor) == (2, 2, "commits")
 
 
 def test_mbox_cursor_reads_only_what_was_appended(tmp_path):
@@ -103,8 +110,11 @@ def test_mbox_cursor_reads_only_what_was_appended(tmp_path):
     path.write_bytes(mbox(old))
     source = MboxSource(path)
     cursor: dict = {}
+    assert source.extent(cursor) == (0, path.stat().st_size, "bytes")
     for mail in source.messages(cursor):
         cursor = source.advance(cursor, mail)
+        assert 0 < source.extent(cursor)[0] <= path.stat().st_size
+    assert source.extent(cursor) == (path.stat().st_size, path.stat().st_size, "bytes")
     assert list(source.messages(cursor)) == []
     new = [make_mail("n@x", "appended", body=BODY)]
     path.write_bytes(mbox(old + new))

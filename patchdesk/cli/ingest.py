@@ -6,14 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..pipeline.ingest import IngestSummary, ingest
 from ..sources import KINDS, SourceError
 from ..jobs.plan import SLICE
 from . import app
-from .output import console, err_console, error, print_json
+from .output import amount, console, error, print_json, progress_bar
 from .worker import BrokerOption, run_jobs
 
 
@@ -53,16 +52,18 @@ def ingest_command(
         summary = _with_workers(engine, broker, sources, list_name, kind, reread, slice_size, as_json)
         _report(summary, as_json)
         return
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err_console, transient=True, disable=as_json) as bar:
+    with progress_bar(as_json) as bar:
         task = bar.add_task("reading", total=None)
 
         def progress(s: IngestSummary) -> None:
             if s.stage == "series":
-                bar.update(task, description=f"{s.read:,} messages read; assembling series and versions")
+                bar.update(task, description=f"{s.read:,} messages read; assembling series and versions",
+                           total=None, completed=0)
                 return
-            bar.update(task, description=f"{s.read:,} messages  {s.rate:,.0f} msg/s  "
-                                         f"{s.quarantined} quarantined")
+            what = f"{Path(s.source).name} {amount(s.done, s.unit)} of {amount(s.total, s.unit)}, " if s.total else ""
+            bad = f", {s.quarantined} quarantined" if s.quarantined else ""
+            bar.update(task, description=f"{what}{s.read:,} msgs, {s.rate:,.0f}/s{bad}",
+                       total=s.total or None, completed=s.done)
         try:
             summary = ingest(engine, sources, list_name=list_name, kind=kind, jobs=jobs or None,
                              reread=reread, progress=progress)

@@ -7,6 +7,8 @@ import sys
 from datetime import datetime
 
 from rich.console import Console
+from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 
 from ..display import visible
 
@@ -44,3 +46,21 @@ def short_date(value: datetime | None) -> str:
 def error(message: str) -> None:
     """Print an error on stderr, unwrapped and without Rich markup."""
     err_console.print(f"error: {message}", soft_wrap=True, markup=False, highlight=False)
+
+
+def progress_bar(quiet: bool) -> Progress:
+    """A progress display on stderr: done / total, a bar, rate and time left
+    when the total is known, a spinner and the time spent when it is not."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=24),
+                    TaskProgressColumn(), TimeRemainingColumn(compact=True, elapsed_when_finished=True),
+                    TimeElapsedColumn(), console=err_console, transient=True, disable=quiet)
+
+
+def amount(value: int, unit: str) -> str:
+    """``218.2 MB``, ``18,245 commits``: what a progress line counts."""
+    if unit == "bytes":
+        for size, name in ((1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")):
+            if value >= size:
+                return f"{value / size:,.1f} {name}"
+        return f"{value} bytes"
+    return f"{value:,} {unit}"

@@ -69,6 +69,12 @@ class IngestSummary:
     seconds: float = 0.0
     #: what the run is doing now ("reading", then "series"), for progress
     stage: str = "reading"
+    #: progress in the source being read: done of total units (bytes of an
+    #: mbox, commits of a public-inbox archive, files of a Maildir)
+    done: int = 0
+    total: int = 0
+    unit: str = ""
+    source: str = ""
 
     @property
     def balanced(self) -> bool:
@@ -272,10 +278,12 @@ def ingest(engine: Engine, paths: list[Path], *, list_name: str | None = None,
                     store.save_cursor(conn, source_id, cursors)
 
                 cursor = {} if reread else cursors.get(source.location, {})
+                summary.source = source.location
                 for delta in pump(engine, preparer, source, cursor, write):
                     summary.add(delta)
                     summary.seconds = time.perf_counter() - started
                     if progress:
+                        summary.done, summary.total, summary.unit = source.extent(cursors.get(source.location, {}))
                         progress(summary)
                 summary.missing += getattr(source, "missing", 0)
     finally:

@@ -21,7 +21,12 @@ class FileSource:
 
     def messages(self, cursor: dict) -> Iterator[RawMail]:
         fmt = "hypermail" if self.kind == "hypermail" else "rfc822"
+        self.read = 1
         yield RawMail(self.path.read_bytes(), self.path.name, fmt)
+
+    def extent(self, cursor: dict) -> tuple[int, int, str]:
+        """(done, total, unit) for a progress bar: one file."""
+        return getattr(self, "read", 0), 1, "files"
 
     def advance(self, cursor: dict, mail: RawMail) -> dict:
         return cursor
@@ -53,8 +58,15 @@ class MaildirSource:
         return sorted(files)
 
     def messages(self, cursor: dict) -> Iterator[RawMail]:
-        for path in self._files():
+        files = self._files()
+        self.total, self.read = len(files), 0
+        for path in files:
+            self.read += 1
             yield RawMail(path.read_bytes(), f"{path.parent.name}/{path.name}")
+
+    def extent(self, cursor: dict) -> tuple[int, int, str]:
+        """(done, total, unit) for a progress bar: files of the folder."""
+        return getattr(self, "read", 0), getattr(self, "total", 0), "files"
 
     def advance(self, cursor: dict, mail: RawMail) -> dict:
         return cursor

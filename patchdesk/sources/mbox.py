@@ -141,6 +141,14 @@ class MboxSource:
         return RawMail(_unquote(body, self.unquote), str(separator),
                        resume=f"{end}:{_check(data, end)}")
 
+    def extent(self, cursor: dict) -> tuple[int, int, str]:
+        """(done, total, unit) for a progress bar: bytes of the file."""
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            size = 0
+        return min(int(cursor.get("after", 0)), size), size, "bytes"
+
     def advance(self, cursor: dict, mail: RawMail) -> dict:
         after, _, check = mail.resume.partition(":")
         return {"after": int(after), "check": int(check)}

@@ -78,6 +78,16 @@ def _changes(epoch: Path, since: str | None, upto: str = "HEAD") -> Iterator[tup
     log.wait()
 
 
+def _count(epoch: Path, since: str | None) -> int:
+    """Commits after ``since`` (one cheap ``rev-list --count``), for progress."""
+    done = subprocess.run(_git(epoch, "rev-list", "--count", f"{since}..HEAD" if since else "HEAD"),
+                          capture_output=True, check=False)
+    try:
+        return int(done.stdout.decode().strip() or 0)
+    except ValueError:
+        return 0
+
+
 def _read_blobs(cat: subprocess.Popen, blobs: list[str]) -> list[bytes | None]:
     """Ask ``cat-file --batch`` for several blobs at once and read them back."""
     assert cat.stdin is not None and cat.stdout is not None
@@ -108,11 +118,19 @@ class PublicInboxSource:
 
     def messages(self, cursor: dict) -> Iterator[RawMail]:
         done = cursor.get("epochs", {})
+        starts = []
         for epoch in self.epochs:
             since = done.get(epoch.name)
             if since and not _commit_exists(epoch, since):
                 since = None
+            starts.append((epoch, since))
+        self.total, self.read = sum(_count(epoch, since) for epoch, since in starts), 0
+        for epoch, since in starts:
             yield from self._epoch(epoch, since)
+
+    def extent(self, cursor: dict) -> tuple[int, int, str]:
+        """(done, total, unit) for a progress bar: the epochs' new commits."""
+        return getattr(self, "read", 0), getattr(self, "total", 0), "commits"
 
     def _epoch(self, epoch: Path, since: str | None, upto: str = "HEAD") -> Iterator[RawMail]:
         cat = subprocess.Popen(_git(epoch, "cat-file", "--batch"),
@@ -133,6 +151,7 @@ class PublicInboxSource:
     def _emit(self, cat, epoch: Path, pending) -> Iterator[RawMail]:
         if not pending:
             return
+        self.read = getattr(self, "read", 0) + len(pending)
         for (commit, _, deleted), data in zip(pending, _read_blobs(cat, [b for _, b, _ in pending])):
             if data is None:
                 self.missing += 1
