@@ -387,3 +387,22 @@ def test_one_liner_applied_with_its_line_and_subject_edited(tmp_path):
     assert patches["s2@x"]["state"] == "accepted"
     assert patches["s1@x"]["applied"] == [] and patches["s1@x"]["state"] == "new"
 
+
+def test_a_first_scan_reads_only_what_since_allows(world, tmp_path):
+    """Issue 18 item 12: `tree add --since DATE|REV`; `tree set` + `scan --full`; a bad value is one line."""
+    mbox, tree = world
+    db = tmp_path / "pd.db"
+    run(db, "ingest", str(mbox))
+    # the base commit (2026-10-01) and a2 (committed 2026-11-20) ...: only commits after the base
+    run(db, "tree", "add", "frob", str(tree), "--branch", "frob-next", "--since", "frob-next~3")
+    assert "frob: 3 commits (full scan)" in run(db, "tree", "scan")
+    run(db, "tree", "set", "frob", "--since", "2026-10-15")
+    assert "frob: 0 commits" in run(db, "tree", "scan")  # the next full read uses it, not an incremental one
+    assert "frob: 4 commits (full scan)" in run(db, "tree", "scan", "--full")
+    run(db, "tree", "set", "frob", "--since", "")
+    assert "frob: 5 commits (full scan)" in run(db, "tree", "scan", "--full")
+    listed = json.loads(run(db, "tree", "list", "--json"))[0]
+    assert listed["since"] == "" and listed["public"] == ""
+    for bad in ("yesterday-ish", "--all", "no-such-rev"):
+        out = run(db, "tree", "add", "x", str(tree), "--branch", "frob-next", "--since", bad, code=1)
+        assert "is neither a revision" in out and "Traceback" not in out and len(out.strip().splitlines()) == 1

@@ -430,3 +430,17 @@ def test_no_thank_you_where_the_maintainer_already_said_applied(store_url, world
     assert set(_replies(out)) == {"a0@x", "e@x"}  # A and E still get theirs
     skipped = next(r for r in results if r["status"] == "already-replied")
     assert skipped["target"] == "thanks-b2@x"
+
+
+def test_the_mail_names_the_public_branch_set_per_tree(store, tmp_path):
+    """Issue 18 item 9: not the local nickname "frob (frob-next)" but what the tree publishes."""
+    public = "git://git.example.org/frob/frob.git for-frob-next"
+    run(store, "tree", "set", "frob", "--public", "git://\x1bevil\nsecond line")  # one line, no control characters
+    assert json.loads(run(store, "tree", "list", "--json"))[0]["public"] == "git:// evil second line"
+    run(store, "tree", "set", "frob", "--public", public + "\n")
+    assert json.loads(run(store, "tree", "list", "--json"))[0]["public"] == public
+    out = tmp_path / "ty"
+    run(store, "ty", "--from", MARIA, "--out", str(out))
+    text = _replies(out)["a0@x"].get_content()
+    assert f"Applied to {public}, thanks!" in text and "frob (frob-next)" not in text
+    assert "no tree named 'nope'" in run(store, "tree", "set", "nope", "--public", "x", code=1)

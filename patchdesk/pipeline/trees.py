@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, select, update
 from ..store import trees as store
 from ..store.retry import xact_lock
 from ..store.schema import Tree, TreeCommit
-from ..trees.gitlog import GitError, commits, is_ancestor, mailmap, resolve
+from ..trees.gitlog import GitError, commits, is_ancestor, mailmap, resolve, start_point
 from ..versions.identity import mailmap_aliases
 from .applied import add_applied, update_applied
 from .series import refresh_dirty
@@ -30,7 +30,7 @@ class TreeError(Exception):
     """A tree cannot be registered or read; the message says why."""
 
 
-def add_tree(conn: Connection, name: str, path: Path, branch: str) -> int:
+def add_tree(conn: Connection, name: str, path: Path, branch: str, *, since: str = "", public: str = "") -> int:
     if conn.execute(select(Tree.id).where(Tree.name == name)).scalar() is not None:
         raise TreeError(f"a tree named {name!r} is already registered")
     try:
@@ -39,22 +39,55 @@ def add_tree(conn: Connection, name: str, path: Path, branch: str) -> int:
         raise TreeError(f"{path}: no branch {branch!r} ({exc})") from None
     if not head:
         raise TreeError(f"{path}: no branch {branch!r}")
-    return conn.execute(Tree.__table__.insert().values(name=name, path=str(path.absolute()), branch=branch,
-                                                       head="")).inserted_primary_key[0]
+    _check_since(path, since)
+    return conn.execute(Tree.__table__.insert().values(
+        name=name, path=str(path.absolute()), branch=branch, head="", since=since.strip(),
+        public=_one_line(public))).inserted_primary_key[0]
+
+
+def configure_tree(conn: Connection, name: str, *, since: str | None = None, public: str | None = None) -> None:
+    """Change where a first (full) scan starts, or what a thank-you names.
+    A new ``since`` takes effect at the next full read (``tree scan --full``)."""
+    tree = conn.execute(select(Tree.id, Tree.path).where(Tree.name == name)).first()
+    if tree is None:
+        raise TreeError(f"no tree named {name!r}")
+    values: dict[str, str] = {}
+    if since is not None:
+        _check_since(Path(tree.path), since)
+        values["since"] = since.strip()
+    if public is not None:
+        values["public"] = _one_line(public)
+    if values:
+        conn.execute(update(Tree).where(Tree.id == tree.id).values(**values))
+
+
+def _check_since(path: Path, since: str) -> None:
+    try:
+        start_point(path, since)
+    except ValueError as exc:
+        raise TreeError(str(exc)) from None
+
+
+def _one_line(text: str) -> str:
+    """A public branch goes into mail bodies: one line, no control characters."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:300]
 
 
 #: Up to this many new commits, only they are matched (not the whole history).
 INCREMENTAL = 500
 
 
-def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) -> dict:
+def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None, *,
+              total: Callable[[int], None] | None = None, full: bool = False) -> dict:
     """Read the commits ``name``'s branch gained since the last scan and
     match them: the new ones alone, or everything after a full read.  The
     head is saved in the matching transaction, so a scan killed before it
     reads those commits again next time instead of never matching them;
     a full read forgets the old head as it clears the old commits.
     Matching holds the "applied" lock, so trees scanned side by side by
-    workers do not judge the same patches' rivals at once."""
+    workers do not judge the same patches' rivals at once.  A full read
+    starts after the tree's ``since`` (a date or a revision) when it has one;
+    ``full`` forces one; ``total`` hears how many commits will be read."""
     with engine.connect() as conn:
         tree = conn.execute(select(Tree).where(Tree.name == name)).first()
     if tree is None:
@@ -65,7 +98,15 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
     except GitError as exc:
         raise TreeError(f"tree {name}: {exc}") from None
     since = tree.head if tree.head and tree.head != head and is_ancestor(repo, tree.head, head) else None
-    if tree.head == head:
+    if full:
+        since = None
+    start, after = "", ""
+    if since is None:
+        try:
+            start, after = start_point(repo, tree.since)
+        except ValueError as exc:
+            raise TreeError(f"tree {name}: {exc}") from None
+    if tree.head == head and not full:
         with engine.begin() as conn:
             aliases = store.save_aliases(conn, name, set(mailmap_aliases(mailmap(repo, head))))
         if aliases:
@@ -94,7 +135,7 @@ def scan_tree(engine, name: str, progress: Callable[[int], None] | None = None) 
             progress(count)
 
     try:
-        for commit in commits(repo, head, since):
+        for commit in commits(repo, head, since or start or None, after=after, total=total):
             batch.append(commit)
             new_shas.append(commit.sha)
             count += 1

@@ -329,6 +329,10 @@ class Tree(Base):
     branch: Mapped[str] = mapped_column(Text)
     head: Mapped[str] = mapped_column(String(64), default="")
     scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: what a thank-you names ("git://.../leds.git for-leds-next"); "" names tree and branch
+    public: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: a full scan reads only commits after this date or revision ("" reads the whole branch)
+    since: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Commit(Base):

@@ -69,7 +69,7 @@ def due(conn: Connection, *, partial: bool = False, tree: str | None = None,
                     Submission.series_id, [s.id for s in series])
     applied = {r.msgid: r for r in _rows(conn, select(Applied.msgid, Applied.sha, Applied.tree_id, Applied.method),
                                          Applied.msgid, [m.msgid for m in members])}
-    trees = {t.id: t for t in conn.execute(select(Tree.id, Tree.name, Tree.branch))}
+    trees = {t.id: t for t in conn.execute(select(Tree.id, Tree.name, Tree.branch, Tree.public))}
     only = next((t for t in trees.values() if t.name == tree), None)
     shas = [a.sha for a in applied.values()]
     in_tree = set() if only is None else {r.sha for r in _rows(
@@ -101,7 +101,8 @@ def _patch(member, match, trees: dict, only) -> Patch:
     place = (only or trees.get(match.tree_id)) if whole else None
     return Patch(number=member.number or 1, subject=member.name, msgid=member.msgid, state=member.state,
                  sha=match.sha if whole else "", tree=place.name if place else "",
-                 branch=place.branch if place else "", method=match.method if match else "",
+                 branch=place.branch if place else "", public=place.public if place else "",
+                 method=match.method if match else "",
                  partly=match.sha if match is not None and match.method == "partial" else "")
 
 

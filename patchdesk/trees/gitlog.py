@@ -15,7 +15,7 @@ import codecs
 import re
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -80,6 +80,25 @@ def resolve(repo: Path, branch: str) -> str:
     """The commit ``branch`` points at (``--end-of-options`` keeps a hostile
     name from being read as an option)."""
     return git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{branch}^{{commit}}").strip()
+
+
+#: What ``--since`` takes besides a revision: a day, or git's "N.units.ago".
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?|\d{1,4}\.(?:days?|weeks?|months?|years?)\.ago")
+
+
+def start_point(repo: Path, since: str) -> tuple[str, str]:
+    """(revision, date) a first scan starts after: ``since`` is a revision of
+    ``repo`` or a date (``2025-01-01``, ``2.years.ago``); ValueError if neither."""
+    since = since.strip()
+    if not since:
+        return "", ""
+    if _DATE.fullmatch(since):
+        return "", since
+    try:
+        return resolve(repo, since), ""
+    except GitError:
+        raise ValueError(f"--since {since!r} is neither a revision of {repo} nor a date "
+                         "(YYYY-MM-DD or N.days|weeks|months|years.ago)") from None
 
 
 def is_ancestor(repo: Path, old: str, new: str) -> bool:
@@ -158,16 +177,21 @@ def _feed(pipe, shas: list[str]) -> None:
         pass
 
 
-def commits(repo: Path, head: str, since: str | None = None) -> Iterator[Commit]:
+def commits(repo: Path, head: str, since: str | None = None, *, after: str = "",
+            total: Callable[[int], None] | None = None) -> Iterator[Commit]:
     """Non-merge commits reachable from ``head`` (and not from ``since``),
-    oldest first, streamed.
+    committed after the date ``after`` when given, oldest first, streamed;
+    ``total`` hears how many there will be before the first is read.
 
     A partial clone may lack a blob: git then stops.  The commit it stopped
     at is read again without its diff (``unreadable``: no patch-id, no
     lines, its trailers still count) and the stream resumes after it.
     """
     spec = f"{since}..{head}" if since else head
-    shas = git(repo, "rev-list", "--no-merges", "--reverse", "--end-of-options", spec).split()
+    dated = [f"--since={after}"] if after else []
+    shas = git(repo, "rev-list", "--no-merges", "--reverse", *dated, "--end-of-options", spec).split()
+    if total:
+        total(len(shas))
     done = 0
     while done < len(shas):
         try:

@@ -45,6 +45,8 @@ class Patch:
     sha: str = ""
     tree: str = ""
     branch: str = ""
+    #: what the mail names for the tree ("git://.../leds.git for-leds-next"); "" names tree and branch
+    public: str = ""
     method: str = ""
     #: a commit that carries only part of it (``partial``), for pending patches
     partly: str = ""
@@ -125,6 +127,8 @@ def where(mail: SeriesMail) -> str:
 
 
 def _place(patch: Patch) -> str:
+    if patch.public:
+        return patch.public
     return f"{patch.tree} ({patch.branch})" if patch.branch else patch.tree
 
 
@@ -132,7 +136,7 @@ def body(mail: SeriesMail, sender: str) -> str:
     when = format_datetime(mail.date) if mail.date else "an unknown date"
     lines = [f"On {when}, {one_line(mail.author[0]) or one_line(mail.author[1])} wrote:", *_quote(mail), "",
              f"Applied to {where(mail)}, thanks!", ""]
-    several = len({(p.tree, p.branch) for p in mail.applied}) > 1
+    several = len({_place(p) for p in mail.applied}) > 1
     for p in mail.applied:
         lines.append(f"{_label(p, mail.total)} {one_line(p.subject)}")
         commit = f"commit: {p.sha[:12]}" if p.sha else "commit: (marked accepted by hand; no commit found)"

@@ -168,6 +168,10 @@ class NewTree(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
     path: str = Field(min_length=1, max_length=4000)
     branch: str = Field(min_length=1, max_length=250)
+    #: a first scan reads only commits after this date or revision
+    since: str = Field(default="", max_length=250)
+    #: what thank-you mails name for the tree
+    public: str = Field(default="", max_length=300)
 
 
 @router.post("/trees", status_code=201)
@@ -175,7 +179,8 @@ def register_tree(request: Request, tree: NewTree, who: Annotated[str, Depends(w
     """Register a git tree (as ``patchdesk tree add``); scanning stays a CLI job."""
     try:
         with engine(request).begin() as conn:
-            add_tree(conn, tree.name, Path(tree.path), tree.branch)
+            add_tree(conn, tree.name, Path(tree.path), tree.branch, since=tree.since, public=tree.public)
     except TreeError as exc:
         raise HTTPException(400, str(exc)) from None
-    return {"name": tree.name, "path": tree.path, "branch": tree.branch, "by": who}
+    return {"name": tree.name, "path": tree.path, "branch": tree.branch, "since": tree.since,
+            "public": tree.public, "by": who}
