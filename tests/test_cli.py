@@ -59,3 +59,28 @@ def test_status_show_threads_and_quarantine(tmp_path):
 def test_missing_source_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["--db", str(tmp_path / "pd.db"), "ingest", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "no such file or directory" in result.output
+
+
+def _commands(group, path=()):
+    for name, sub in group.commands.items():
+        if hasattr(sub, "commands"):
+            yield from _commands(sub, (*path, name))
+        else:
+            yield (*path, name), sub
+
+
+def test_every_command_says_what_its_arguments_accept():
+    """Issue 18 item 11: no argument or option without words in --help."""
+    import typer
+    root = typer.main.get_command(app)
+    found = list(_commands(root))
+    assert len(found) > 30
+    silent = [(" ".join(path), p.name) for path, command in found for p in command.params
+              if p.name != "help" and not getattr(p, "help", None)]
+    assert silent == []
+    assert all(command.help for _, command in found)
+    for path, _ in found:
+        out = runner.invoke(app, [*path, "--help"], terminal_width=200).output
+        assert out.startswith("Usage: ") and "Traceback" not in out
+    assert "series id (from `patchdesk series`) or the Message-ID" in runner.invoke(app, ["am", "--help"],
+                                                                                    terminal_width=200).output

@@ -16,7 +16,7 @@ from ..store.schema import Tree
 from ..trees.gitlog import GitError
 from ..trees.worktree import NO_HOOKS, private_worktree
 from . import app
-from .output import err_console, error
+from .output import SERIES_HELP, err_console, error
 from .series import VersionOption, resolve_version
 
 
@@ -49,7 +49,7 @@ def _apply(repo: Path, branch: str, name: str, text: str) -> tuple[bool, str]:
 
 
 @app.command("am")
-def am_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar="SERIES")],
+def am_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar="SERIES", help=SERIES_HELP)],
                output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the mbox here "
                                                                                  "(default: stdout).")] = None,
                apply: Annotated[str | None, typer.Option("--apply", metavar="TREE",

@@ -22,7 +22,8 @@ from .series import VersionOption, resolve_version
 
 
 @app.command("check")
-def check_command(ctx: typer.Context, idents: Annotated[list[str], typer.Argument(metavar="SERIES...")],
+def check_command(ctx: typer.Context, idents: Annotated[list[str], typer.Argument(
+                      metavar="SERIES...", help="Series ids or Message-IDs of any of their mails.")],
                   tree_name: Annotated[str, typer.Option("--tree", help="A registered tree.")],
                   cmd: Annotated[str, typer.Option("--cmd", help="Run after each patch (sh -c); only "
                                                                   "ever from you, never from a mail.")],

@@ -75,7 +75,8 @@ def _print_findings(found) -> None:
 
 
 @app.command("message")
-def message_command(ctx: typer.Context, msgid: str,
+def message_command(ctx: typer.Context,
+                    msgid: Annotated[str, typer.Argument(help="A Message-ID (with or without <>).")],
                  raw: Annotated[bool, typer.Option("--raw", help="Print the raw bytes.")] = False,
                  as_json: JsonOption = False) -> None:
     """Show the stored message(s) with this Message-ID."""
@@ -122,7 +123,8 @@ def quarantine_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @quarantine_app.command("show")
-def quarantine_show(ctx: typer.Context, qid: int) -> None:
+def quarantine_show(ctx: typer.Context,
+                    qid: Annotated[int, typer.Argument(help="A quarantine record's id (from `patchdesk quarantine`).")]) -> None:
     """Write the raw bytes of a quarantined message to stdout."""
     with ctx.obj.engine.connect() as conn:
         data = conn.execute(select(Quarantine.raw).where(Quarantine.id == qid)).scalar()

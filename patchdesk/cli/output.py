@@ -48,6 +48,10 @@ def error(message: str) -> None:
     err_console.print(f"error: {message}", soft_wrap=True, markup=False, highlight=False)
 
 
+#: What every series command's argument accepts (issue 18: one meaning everywhere).
+SERIES_HELP = "A series id (from `patchdesk series`) or the Message-ID of any of its mails (with or without <>)."
+
+
 def progress_bar(quiet: bool) -> Progress:
     """A progress display on stderr: done / total, a bar, rate and time left
     when the total is known, a spinner and the time spent when it is not."""

@@ -72,7 +72,8 @@ def _targets(conn, ident: str) -> list[str]:
 
 
 @maintainers_app.command("load")
-def maintainers_load(ctx: typer.Context, path: Path,
+def maintainers_load(ctx: typer.Context,
+                     path: Annotated[Path, typer.Argument(help="A MAINTAINERS file in the Linux kernel format.")],
                      list_name: Annotated[str, typer.Option("--list", help="Only for this list "
                                                                            "(default: every list).")] = "") -> None:
     """Load a kernel-format MAINTAINERS file and re-judge every series."""
@@ -93,7 +94,9 @@ def maintainers_load(ctx: typer.Context, path: Path,
 
 
 @maintainers_app.command("who")
-def maintainers_who(ctx: typer.Context, paths: list[str], as_json: JsonOption = False) -> None:
+def maintainers_who(ctx: typer.Context,
+                    paths: Annotated[list[str], typer.Argument(help="File paths in the project (drivers/gpio/gpio-foo.c).")],
+                    as_json: JsonOption = False) -> None:
     """Maintainers and reviewers of these files, most specific first."""
     with ctx.obj.engine.connect() as conn:
         index = role_book(conn).index

@@ -18,7 +18,7 @@ from ..store.series import load_series_info
 from ..versions.interdiff import interdiff
 from . import app
 from .messages import JsonOption
-from .output import console, error, print_json, short_date
+from .output import SERIES_HELP, console, error, print_json, short_date
 
 
 def _since(value: str | None) -> str | None:
@@ -103,7 +103,7 @@ def resolve_version(conn, ident: str, version: int | None) -> int:
 
 
 @app.command("show")
-def show_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar="ID|MSGID")],
+def show_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metavar="ID|MSGID", help=SERIES_HELP)],
                  as_json: JsonOption = False) -> None:
     """One series: its patches, states, versions and the evidence linking them."""
     with ctx.obj.engine.connect() as conn:

@@ -18,7 +18,9 @@ _PATCH_SUBJECT = re.compile(r"^\s*((re|fwd?|aw|sv)\s*:\s*)*\[[^\]]*\b(PATCH|RFC|
 
 
 @app.command("thread")
-def thread_command(ctx: typer.Context, msgid: str, as_json: JsonOption = False) -> None:
+def thread_command(ctx: typer.Context,
+                   msgid: Annotated[str, typer.Argument(help="The Message-ID of any mail of the thread.")],
+                   as_json: JsonOption = False) -> None:
     """Print the thread containing MSGID as a tree."""
     msgid = msgid.strip().strip("<>")
     with ctx.obj.engine.connect() as conn:

@@ -35,7 +35,9 @@ def serve_command(ctx: typer.Context,
 
 
 @token_app.command("create")
-def token_create(ctx: typer.Context, name: str) -> None:
+def token_create(ctx: typer.Context,
+                 name: Annotated[str, typer.Argument(
+                     help="Who or what the token is for (recorded with every write it makes).")]) -> None:
     """Create a write token for the API; it is shown once, only its hash is stored."""
     from ..web.auth import create_token
 
