@@ -487,3 +487,39 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Setting(Base):
+    """User configuration kept in the store (``patchdesk me``): who the
+    maintainer using the desk is.  Not derived; rebuild keeps it."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class TriageEvent(Base):
+    """The maintainer's own sorting of a series, apart from its judged
+    state: waiting (on the author), snoozed, delegated, archived, or woken
+    (which undoes the one before).  Rows are only added, so every change
+    is audited; keyed by the series' anchor, which survives rebuild."""
+
+    __tablename__ = "triage_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    anchor: Mapped[str] = mapped_column(Text, index=True)
+    action: Mapped[str] = mapped_column(String(12))
+    #: snoozed: until this time (None: until a new version)
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: delegated: to whom
+    to: Mapped[str] = mapped_column(Text, default="")
+    why: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SeenMark(Base):
+    """When the maintainer last looked at a series (unseen counts)."""
+
+    __tablename__ = "seen_marks"
+    anchor: Mapped[str] = mapped_column(Text, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
