@@ -83,13 +83,20 @@ def _refusals(detail: dict, trusted: set[str]) -> list[str]:
 
 
 def series_mbox(conn: Connection, series_id: int, trusted: Iterable[str] = (), link_base: str = LORE,
-                latest_version: bool = True) -> SeriesMbox:
+                latest_version: bool = True, only: set[int] | None = None) -> SeriesMbox:
     """The latest version of ``series_id`` (or ``series_id`` itself) for
-    ``git am``, trailers added."""
+    ``git am``, trailers added; ``only`` those patch numbers (a partial take)."""
     detail = latest(conn, series_id) if latest_version else series_detail(conn, series_id)
     if detail is None:
         return SeriesMbox(None)
     detail = current(conn, detail)
+    if only is not None:
+        have = {p["number"] for p in detail["patch_details"]}
+        if only - have:
+            return SeriesMbox(detail, refused=[f"series {detail['id']} has no patch "
+                                               f"{', '.join(map(str, sorted(only - have)))}"])
+        detail = {**detail, "patch_details": [p for p in detail["patch_details"] if p["number"] in only],
+                  "missing": []}
     found = SeriesMbox(detail, refused=_refusals(detail, set(trusted)))
     if found.refused:
         return found
