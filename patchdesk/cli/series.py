@@ -16,6 +16,7 @@ from ..store.queries import (export, find_series, list_series, series_detail, se
                              version_label, version_numbers)
 from ..store.series import load_series_info
 from ..versions.interdiff import interdiff
+from ..pipeline.desk import looked_at
 from . import app
 from .messages import JsonOption
 from .output import SERIES_HELP, console, error, print_json, short_date
@@ -108,6 +109,7 @@ def show_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metava
     """One series: its patches, states, versions and the evidence linking them."""
     with ctx.obj.engine.connect() as conn:
         detail = series_detail(conn, _resolve(conn, ident))
+    looked_at(ctx.obj.engine, detail["id"])
     if as_json:
         print_json(detail)
         return

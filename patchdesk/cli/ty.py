@@ -22,7 +22,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from ..store.queries import patch_dicts
+from ..store.desk import add_triage
+from ..store.queries import find_series, patch_dicts, version_chain
 from ..store.schema import Tree
 from ..store.thanks import claim, due
 from ..trees.thanks import FILE_POLICY, compose, file_name, one_line
@@ -104,6 +105,10 @@ def ty_command(
                                                                                   "committed since DATE.")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the replies; write, send and record "
                                                                 "nothing.")] = False,
+        only: Annotated[str | None, typer.Option("--series", metavar="SERIES", help=(
+            "Only this series (an id or any member's Message-ID); its latest version."))] = None,
+        archive: Annotated[bool, typer.Option("--archive", help=(
+            "Archive each series thanked (or already thanked) on your desk (see `patchdesk queue`)."))] = False,
         as_json: JsonOption = False) -> None:
     """Thank-you replies to series newly accepted in a tree (as .eml or by SMTP)."""
     sender = one_line(sender or "")
@@ -126,10 +131,18 @@ def ty_command(
             error(f"no tree named {tree!r}")
             raise typer.Exit(1)
         items = due(conn, partial=partial, tree=tree, since=start)
+        if only is not None:
+            wanted = _latest(conn, only)
+            items = [i for i in items if i.series_id == wanted]
+            if not items:
+                error(f"series {only} is not due a thank-you: not accepted in a tree, superseded by a newer "
+                      "version, or thanked already")
+                raise typer.Exit(1)
         answered = _answered(conn, [i.series_id for i in items], parseaddr(sender)[1].lower())
     # the maintainer already said "applied, thanks" in the thread: no second thank-you
     skipped = [{"series": i.series_id, "name": i.mail.name, "status": "already-replied",
                 "target": answered[i.series_id]} for i in items if i.series_id in answered]
+    due_skipped = [i for i in items if i.series_id in answered]
     items = [i for i in items if i.series_id not in answered]
     client = None
     try:
@@ -147,9 +160,29 @@ def ty_command(
         if client is not None:
             with suppress(OSError, smtplib.SMTPException):
                 client.quit()
+    if archive and not dry_run:
+        done = {r["series"] for r in skipped + results if r["status"] in ARCHIVABLE}
+        with engine.begin() as conn:
+            for item in items + [i for i in due_skipped if i.series_id in done]:
+                if item.series_id in done:
+                    add_triage(conn, item.anchor, "archived", why="thanked", by=sender)
+        for r in skipped + results:
+            r["archived"] = r["series"] in done
     _report(skipped + results, as_json, dry_run)
     if any(r["status"] == "failed" for r in results):
         raise typer.Exit(1)
+
+
+#: Results after which a series is done on the desk (``--archive``).
+ARCHIVABLE = ("written", "sent", "already-thanked", "already-replied")
+
+
+def _latest(conn, ident: str) -> int | None:
+    series_id = find_series(conn, ident)
+    if series_id is None:
+        return None
+    chain = version_chain(conn, series_id)
+    return chain[-1] if chain else series_id
 
 
 def _answered(conn, series_ids: list[int], address: str) -> dict[int, str]:

@@ -1,0 +1,1 @@
+"""The maintainer's desk: what needs me (``queue``), and replies I write (``reply``)."""
