@@ -135,6 +135,12 @@ def test_reply_with_an_ack_is_read_back_by_git_and_by_the_store(demo, tmp_path):
     assert [(t["key"], t["email"], t["msgid"]) for t in patches[patch]["trailers"]] == [
         ("Acked-by", "maria@frob.example.org", out["msgid"])]
     assert 5 not in queue(db) or queue(db)[5]["reason"] != "maintainer"
+    # the copy the list sends back (its own headers added) is the same post, not a second one
+    copy = tmp_path / "copy.eml"
+    copy.write_bytes(b"Received: from lists.example.org by mx.example.org\nList-Id: <frob-devel.lists.example.org>\n"
+                     + raw)
+    again = json.loads(run(db, "ingest", str(copy), "--json"))
+    assert again["stored"] == 0 and again["read"] == 1
     assert "no message <nope@x>" in run(db, "reply", "nope@x", "--out", str(tmp_path), code=1)
 
 
