@@ -216,3 +216,27 @@ def test_open_reads_a_message_on_stdin_like_a_mutt_pipe(demo):
     assert "frob: add widget timeout support" in out
     assert "no Message-ID" in run(db, "open", "-", stdin=b"Subject: x\n\nhello\n", code=1)
     assert "in no series" in run(db, "open", "nowhere@x", code=1)
+
+
+def test_the_queue_on_the_web_desk(demo):
+    from fastapi.testclient import TestClient
+
+    from patchdesk.web.app import create_app
+    db, _ = demo
+    client = TestClient(create_app(str(db)))
+    assert client.get("/api/queue").status_code == 404
+    page = client.get("/queue")
+    assert page.status_code == 200 and "Nobody is set" in page.text
+    run(db, "me", MARIA)
+    got = client.get("/api/queue").json()
+    assert got["me"] == MARIA and [i["series"] for i in got["items"]] == list(queue(db))
+    page = client.get("/queue")
+    assert "Waiting on Maria Keller" in page.text and 'href="/series/6"' in page.text
+    assert "objections 1 addressed" in page.text
+    # someone else's queue by address; a bad one is a 400 page, not a traceback
+    lena = client.get("/api/queue", params={"me": "Lena Hoffmann <lena.hoffmann@example.com>"}).json()
+    assert lena["me"].startswith("Lena Hoffmann") and 6 not in [i["series"] for i in lena["items"]
+                                                                if i["reason"] == "new-version"]
+    bad = client.get("/queue", params={"me": "<script>"})
+    assert bad.status_code == 400 and "<script>" not in bad.text
+    assert client.get("/queue", params={"days": "x"}).status_code == 400

@@ -67,6 +67,41 @@ def writer(request: Request, authorization: Annotated[str | None, Header()] = No
     return name
 
 
+def queue_items(request: Request, me: str, show_all: bool, days: int | None) -> tuple[str, list[dict]] | None:
+    """(who, items) of the desk's queue (``desk.queue``) for ``me`` or the
+    stored me; None when nobody is known.  400 for a ``me`` without address."""
+    from datetime import timedelta, timezone
+
+    from ..pipeline.desk import DeskError, me_line, my_queue, parse_me, whoami
+    now = datetime.now(timezone.utc)
+    with engine(request).connect() as conn:
+        try:
+            who = parse_me(me) if me else whoami(conn)
+        except DeskError as exc:
+            raise HTTPException(400, str(exc)) from None
+        if who is None:
+            return None
+        since = now - timedelta(days=days) if days else None
+        items = [i for i in my_queue(conn, who, now, since) if show_all or not i.hidden]
+    return me_line(who), [{
+        "series": i.series, "name": i.name, "version": i.version, "submitter": i.submitter, "state": i.state,
+        "reason": i.reason, "why": i.why, "other_reasons": list(i.others), "waiting_since": i.waiting_since,
+        "waiting_days": (now - i.waiting_since).days, "unseen": i.unseen, "triage": i.triage or None,
+        "hidden": i.hidden} for i in items]
+
+
+@router.get("/queue")
+def my_queue_api(request: Request, me: Annotated[str, Query(max_length=300)] = "",
+                 show_all: Annotated[bool, Query(alias="all")] = False,
+                 days: Annotated[int | None, Query(ge=1, le=100000)] = None):
+    """What waits on the maintainer (``patchdesk me``, or ``?me=Name <addr>``), longest waiting first."""
+    found = queue_items(request, me, show_all, days)
+    if found is None:
+        raise HTTPException(404, "nobody is set: run `patchdesk me \"Name <addr>\"` or pass ?me=")
+    who, items = found
+    return as_json({"me": who, "items": items})
+
+
 @router.get("/series")
 def list_series(request: Request, page: Page = 0, per_page: PerPage = 50, state: str | None = None,
                 list_name: Annotated[str, Query(alias="list")] = "", submitter: str = "", path: str = "",

@@ -30,7 +30,7 @@ from ..store.series import load_series_info
 from ..pipeline.threads import load_thread
 from ..versions.interdiff import interdiff
 
-from .api import engine
+from .api import engine, queue_items
 
 router = APIRouter()
 _DIFF_HTML = HtmlFormatter(nowrap=True, classprefix="d-")
@@ -144,6 +144,19 @@ def patch_page(request: Request, msgid: str):
     body = split_patch(parsed.body, parsed.attachments)
     return _page(request, "patch.html", p=found[0], message=body.message, notes=body.notes,
                  diff=diff_html(body.diff.text) if body.diff else "")
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, me: Annotated[str, Query(max_length=300)] = "",
+               show_all: Annotated[bool, Query(alias="all")] = False,
+               days: Annotated[str, Query(max_length=6)] = ""):
+    """The maintainer's queue (docs/desk.md): what waits on them, and why."""
+    if days and not days.isdigit():
+        raise HTTPException(400, "days must be a number of days")
+    found = queue_items(request, me, show_all, int(days) if days else None)
+    who, items = found if found is not None else ("", [])
+    return _page(request, "queue.html", who=who, items=items, me=me, show_all=show_all, days=days,
+                 known=found is not None)
 
 
 @router.get("/overlaps", response_class=HTMLResponse)
