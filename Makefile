@@ -25,11 +25,11 @@ demo: $(VENV)/.installed
 	@echo "web: the board, and what needs Maria (the maintainer): http://127.0.0.1:8000/?maintainer=maria@frob.example.org"
 	$(PD) --db $(DEMO) serve
 
-# Debian packages the tests use: public-inbox (real v2 archives) and git.
+# Debian packages the tests use: public-inbox (real v2 archives), git and openssl (a DKIM key).
 system-deps:
-	@command -v public-inbox-init >/dev/null && command -v git >/dev/null || { \
+	@command -v public-inbox-init >/dev/null && command -v git >/dev/null && command -v openssl >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq public-inbox git; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq public-inbox git openssl; }
 
 test: $(VENV)/.installed system-deps
 	$(PY) -m pytest

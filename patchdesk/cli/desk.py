@@ -1,4 +1,4 @@
-"""``patchdesk me|queue|wait|snooze|delegate|archive|wake|triage|reply|take|thank|open``: the desk.
+"""``patchdesk me|queue|wait|snooze|delegate|archive|wake|triage|reply|take|thank|open|attest``: the desk.
 
 Who I am, what waits on me, my own sorting of it, and replies written from
 here (see docs/desk.md).  The rules are ``desk.queue`` and ``desk.reply``;
@@ -26,6 +26,7 @@ from ..desk.queue import Item
 from ..desk.reply import compose_reply
 from ..pipeline.desk import DeskError, answered, me_line, my_queue, parse_me, series_of, triage, whoami
 from ..pipeline.am import LORE
+from ..pipeline.attest import AttestError, attest_series, dns, key_file, verdict
 from ..pipeline.ingest import ingest
 from ..pipeline.take import take_series
 from ..store import desk as store
@@ -325,6 +326,8 @@ def take_command(ctx: typer.Context, ident: SeriesArg,
     if as_json:
         print_json(vars(result))
     else:
+        for warning in result.warnings:
+            error(f"warning: {warning}")
         for why in result.refused:
             error(why)
         if result.ok:
@@ -353,3 +356,29 @@ def thank_command(ctx: typer.Context, ident: SeriesArg,
     from .ty import ty_command
     ty_command(ctx, out=out, smtp=smtp, smtp_user=None, starttls=False, sender=me_line(me), tree=None,
                partial=partial, since=None, dry_run=dry_run, only=ident, archive=archive, as_json=as_json)
+
+
+@app.command("attest")
+def attest_command(ctx: typer.Context, ident: SeriesArg,
+                   keys: Annotated[Path | None, typer.Option("--keys", metavar="FILE", help=(
+                       "DKIM keys from this file (lines 'sel._domainkey.example.org v=DKIM1; k=rsa; p=...') "
+                       "instead of DNS."))] = None,
+                   version: VersionOption = None, as_json: JsonOption = False) -> None:
+    """Check the DKIM (and note the patatt) signatures of a series' mails, and keep the results."""
+    try:
+        lookup, source = (key_file(keys), str(keys)) if keys else (dns(), "dns")
+    except AttestError as exc:
+        error(str(exc))
+        raise typer.Exit(2) from None
+    with ctx.obj.engine.connect() as conn:
+        series_id = resolve_version(conn, ident, version)
+    found = attest_series(ctx.obj.engine, series_id, lookup, source)
+    if as_json:
+        print_json({"series": series_id, "keys": source, "messages": found})
+        return
+    for msgid, results in found.items():
+        words = "; ".join(f"{r['method']} {r['status']}" + (f" ({r['domain']})" if r["domain"] else "")
+                          + (f": {r['reason']}" if r["reason"] and r["status"] != "pass" else "") for r in results)
+        console.print(f"<{msgid}>  {words}", markup=False, highlight=False, soft_wrap=True)
+    if any(verdict(r) == "fail" for r in found.values()):
+        raise typer.Exit(1)

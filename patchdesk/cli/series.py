@@ -129,16 +129,21 @@ def show_command(ctx: typer.Context, ident: Annotated[str, typer.Argument(metava
                                                         else c["error"] or "failed")
         _line(f"check {c['id']} on {c['tree']} ({c['base_source']} {c['base'][:12]}): {verdict}  $ {c['command']}")
     for p in detail["patch_details"]:
-        _show_patch(p)
+        _show_patch(p, detail.get("attestations", {}).get(p["msgid"], []))
 
 
 def _line(text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def _show_patch(p: dict) -> None:
-    """One patch of ``show``: state and why, trailers, verdicts, continuity."""
+def _show_patch(p: dict, signed: list[dict]) -> None:
+    """One patch of ``show``: state and why, signatures, trailers, verdicts, continuity."""
     _line(f"  {p['number']:>3}  {p['state']:<17} {p['subject']}")
+    for r in signed:
+        domain = f" {r['domain']}" if r["domain"] else ""
+        _line(f"       signature: {r['method']}{domain} {r['status']}"
+              + (f" ({r['reason']})" if r["status"] not in ("pass",) and r["reason"] else "")
+              + f", checked {short_date(r['checked_at'])}")
     if p["state_reason"]:
         _line(f"       why: {p['state_reason']}")
     for older in p["supersedes"]:

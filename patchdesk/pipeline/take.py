@@ -18,6 +18,7 @@ from ..store.queries import series_detail
 from ..store.schema import Tree
 from ..trees.take import take
 from .am import LORE, series_mbox
+from .attest import verdict
 from .review import refresh_review
 from .trees import TreeError, scan_tree
 
@@ -35,6 +36,8 @@ class TakeResult:
     refused: list[str] = field(default_factory=list)
     matched: int = 0
     states: dict[str, str] = field(default_factory=dict)
+    #: failed or unchecked signatures of the mails taken (``patchdesk attest``)
+    warnings: list[str] = field(default_factory=list)
 
 
 def take_series(engine, series_id: int, tree_name: str, *, only: set[int] | None = None,
@@ -55,6 +58,7 @@ def take_series(engine, series_id: int, tree_name: str, *, only: set[int] | None
     if found.refused:
         result.refused += found.refused
         return result
+    result.warnings = _signature_warnings(detail)
     taken = take(Path(tree.path), tree.branch, found.text)
     result.head, result.where = taken.head, taken.where
     if not taken.ok:
@@ -73,3 +77,18 @@ def take_series(engine, series_id: int, tree_name: str, *, only: set[int] | None
     if after is not None:
         result.states = {str(p["number"]): p["state"] for p in after["patch_details"]}
     return result
+
+
+def _signature_warnings(detail: dict) -> list[str]:
+    """A failed DKIM signature on a mail being taken is said before it is
+    applied; never checked is said too (``patchdesk attest`` checks)."""
+    checks = detail.get("attestations", {})
+    out = []
+    for p in detail["patch_details"]:
+        word = verdict(checks.get(p["msgid"], []))
+        if word == "fail":
+            why = next(r["reason"] for r in checks[p["msgid"]] if r["status"] == "fail")
+            out.append(f"patch {p['number']} <{p['msgid']}>: its DKIM signature fails ({why})")
+    if not any(checks.get(p["msgid"]) for p in detail["patch_details"]):
+        out.append("signatures not checked (run `patchdesk attest` first)")
+    return out

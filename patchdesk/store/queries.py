@@ -12,6 +12,7 @@ from collections import defaultdict
 from sqlalchemy import Connection, func, select
 
 from ..model import PATCH_KINDS, version_label
+from .attestations import of_messages as attestations_of
 from .checks import checks_of
 from .messages import chunks, claimants
 from .overlaps import overlaps_of
@@ -222,6 +223,8 @@ def series_detail(conn: Connection, series_id: int) -> dict | None:
     detail["overlaps"] = overlaps_of(conn, series_id).get(series_id, [])
     detail["patch_details"] = patch_dicts(conn, [series_id])
     detail["versions"] = _chain(series_id, prev, nxt)
+    mails = ([detail["cover"]] if detail["cover"] else []) + [p["msgid"] for p in detail["patch_details"]]
+    detail["attestations"] = attestations_of(conn, mails)
     return detail
 
 

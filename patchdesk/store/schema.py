@@ -523,3 +523,21 @@ class SeenMark(Base):
     __tablename__ = "seen_marks"
     anchor: Mapped[str] = mapped_column(Text, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Attestation(Base):
+    """A signature check of one stored message (DKIM, patatt): kept so the
+    series page and ``take`` can show it, and checked again on demand
+    (``patchdesk attest``); derived from the raw mail and the keys."""
+
+    __tablename__ = "attestations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    method: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12))
+    domain: Mapped[str] = mapped_column(Text, default="")
+    selector: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: where the keys came from: "dns" or the key file
+    keys: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
