@@ -15,7 +15,7 @@ import sys
 import tempfile
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated
 
@@ -23,14 +23,11 @@ import typer
 from rich.table import Table
 
 from ..desk.queue import Item
-from ..desk.reply import compose_reply
-from ..pipeline.desk import DeskError, answered, me_line, my_queue, parse_me, series_of, triage, whoami
+from ..pipeline.desk import DeskError, me_line, my_queue, parse_me, series_of, triage, whoami, write_reply
 from ..pipeline.am import LORE
 from ..pipeline.attest import AttestError, attest_series, dns, key_file, verdict
-from ..pipeline.ingest import ingest
 from ..pipeline.take import take_series
 from ..store import desk as store
-from ..trees.thanks import FILE_POLICY
 from . import app
 from .messages import JsonOption
 from .output import SERIES_HELP, console, error, print_json, short_date
@@ -245,35 +242,17 @@ def reply_command(
     engine = ctx.obj.engine
     with engine.connect() as conn:
         me = _me_or_exit(conn)
-        try:
-            mail = answered(conn, msgid)
-        except DeskError as exc:
-            error(str(exc))
-            raise typer.Exit(1) from None
-    sender = me_line(me)
-    new_id = make_msgid(domain=parseaddr(sender)[1].rsplit("@", 1)[-1]).strip("<>")
     kinds = [k for k, on in (("ack", ack), ("review", review), ("test", test)) if on]
     try:
-        msg = compose_reply(mail, sender, kinds=kinds, text=text, date=datetime.now(timezone.utc), msgid=new_id)
-    except ValueError as exc:
+        result = write_reply(engine, me, msgid, kinds=kinds, text=text, out=out, edit=_edit if edit else None,
+                             read_in=not no_ingest)
+    except DeskError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
-    data = msg.as_bytes(policy=FILE_POLICY)
-    if edit:
-        data = _edit(data)
-        edited = message_from_bytes(data, policy=policy.default)
-        new_id = str(edited.get("Message-ID", "")).strip().strip("<>") or new_id
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"reply-{re.sub(r'[^A-Za-z0-9]+', '-', new_id)[:60].strip('-')}.eml"
-    path.write_bytes(data)
-    result = {"file": str(path), "msgid": new_id, "in_reply_to": mail.msgid, "trailers": kinds, "ingested": False}
-    if not no_ingest:
-        summary = ingest(engine, [path])
-        result["ingested"] = summary.stored == 1
     if as_json:
         print_json(result)
     else:
-        console.print(f"wrote {path}" + (" and read it into the store" if result["ingested"] else ""),
+        console.print(f"wrote {result['file']}" + (" and read it into the store" if result["ingested"] else ""),
                       markup=False, highlight=False)
 
 

@@ -9,15 +9,18 @@ files (MAINTAINERS), whether a tree carries it and whether it was thanked.
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from email.utils import getaddresses
+from email import message_from_bytes, policy
+from email.utils import getaddresses, make_msgid, parseaddr
+from pathlib import Path
 
 from sqlalchemy import Connection
 
 from ..desk.queue import IN_FLIGHT, TRIAGE, Item, Mail, Me, Objection, Triage, Work, build
-from ..desk.reply import Answered
+from ..desk.reply import Answered, compose_reply
 from ..model import RawMail, Unreadable
 from ..parse import parse
 from ..parse.headers import parse_header_block, split_message
@@ -25,6 +28,8 @@ from ..store import desk as store
 from ..store.messages import as_utc, raw_of
 from ..store.queries import find_series, list_series, patch_dicts, version_chain
 from ..store.thanks import people
+from ..trees.thanks import FILE_POLICY
+from .ingest import ingest
 from .review import role_book
 
 
@@ -181,3 +186,31 @@ def looked_at(engine, series_id: int) -> None:
             found = store.anchors(conn, [series_id])
             if series_id in found:
                 store.mark_seen(conn, found[series_id])
+
+
+def write_reply(engine, me: Me, msgid: str, *, kinds: list[str], text: str, out: Path,
+                edit: Callable[[bytes], bytes] | None = None, read_in: bool = True) -> dict:
+    """Compose the reply to ``msgid`` from ``me`` (``desk.reply``), let
+    ``edit`` change it, write it as ``out/reply-ID.eml`` and read it into
+    the store, so the trailer is collected and the state moves at once.
+    DeskError when the mail is unknown or cannot be answered."""
+    with engine.connect() as conn:
+        mail = answered(conn, msgid)
+    sender = me_line(me)
+    new_id = make_msgid(domain=parseaddr(sender)[1].rsplit("@", 1)[-1]).strip("<>")
+    try:
+        msg = compose_reply(mail, sender, kinds=kinds, text=text, date=datetime.now(timezone.utc), msgid=new_id)
+    except ValueError as exc:
+        raise DeskError(str(exc)) from None
+    data = msg.as_bytes(policy=FILE_POLICY)
+    if edit is not None:
+        data = edit(data)
+        edited = message_from_bytes(data, policy=policy.default)
+        new_id = str(edited.get("Message-ID", "")).strip().strip("<>") or new_id
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"reply-{re.sub(r'[^A-Za-z0-9]+', '-', new_id)[:60].strip('-')}.eml"
+    path.write_bytes(data)
+    result = {"file": str(path), "msgid": new_id, "in_reply_to": mail.msgid, "trailers": kinds, "ingested": False}
+    if read_in:
+        result["ingested"] = ingest(engine, [path]).stored == 1
+    return result
