@@ -240,3 +240,58 @@ def test_the_queue_on_the_web_desk(demo):
     bad = client.get("/queue", params={"me": "<script>"})
     assert bad.status_code == 400 and "<script>" not in bad.text
     assert client.get("/queue", params={"days": "x"}).status_code == 400
+
+
+def _csrf(html: str) -> str:
+    import re
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def test_web_actions_need_a_login_and_the_form_token(demo, tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from patchdesk.web.app import create_app
+    db, tree = demo
+    run(db, "me", MARIA)
+    run(db, "password", "--stdin", stdin="correct horse battery\n")
+    monkeypatch.setenv("PATCHDESK_OUTBOX", str(tmp_path / "outbox"))
+    client = TestClient(create_app(str(db)), base_url="http://127.0.0.1:8000")
+    # nobody logged in: no forms, and a post is refused
+    assert 'action="/desk/take/5"' not in client.get("/series/5").text
+    form = {"csrf": "x", "action": "archived"}
+    assert client.post("/desk/triage/5", data=form).status_code == 403
+    # a wrong password, then the right one
+    assert client.post("/login", data={"secret": "wrong"}).status_code == 403
+    logged = client.post("/login", data={"secret": "correct horse battery"}, follow_redirects=False)
+    assert logged.status_code == 303 and "httponly" in logged.headers["set-cookie"].lower()
+    assert "samesite=strict" in logged.headers["set-cookie"].lower()
+    page = client.get("/series/5")
+    assert 'action="/desk/take/5"' in page.text and 'action="/desk/reply"' in page.text
+    token = _csrf(page.text)
+    # the token must match; another site's form is refused before the route
+    assert client.post("/desk/triage/7", data={"csrf": "forged", "action": "archived"}).status_code == 403
+    cross = client.post("/desk/triage/7", data={"csrf": token, "action": "archived"},
+                        headers={"Origin": "http://evil.example"})
+    assert cross.status_code == 403
+    done = client.post("/desk/triage/7", data={"csrf": token, "action": "archived"})
+    assert done.status_code == 200 and "series 7: archived" in done.text
+    assert queue(db, "--all")[7]["triage"] == "archived"
+    # reply with an ack, take, thank and archive: the same outcomes as the command line
+    patch = json.loads(run(db, "show", "5", "--json"))["patches"][0]
+    replied = client.post("/desk/reply", data={"csrf": token, "msgid": patch, "ack": "1", "text": "Fine."})
+    assert replied.status_code == 200 and "reply written" in replied.text
+    assert len(list((tmp_path / "outbox").glob("reply-*.eml"))) == 1
+    exported = {p["msgid"]: p for p in json.loads(run(db, "export"))["patches"]}
+    assert [t["key"] for t in exported[patch]["trailers"]] == ["Acked-by"]
+    taken = client.post("/desk/take/5", data={"csrf": token, "tree": "frob", "patches": ""})
+    assert taken.status_code == 200 and "1: accepted" in taken.text
+    thanked = client.post("/desk/thank/5", data={"csrf": token, "archive": "1"})
+    assert thanked.status_code == 200 and "written" in thanked.text and "archived on your desk" in thanked.text
+    assert 5 not in queue(db)
+    assert client.post("/desk/thank/5", data={"csrf": token}).status_code == 409  # never twice
+    # a series page seen logged in is never cached for somebody else
+    anonymous = TestClient(create_app(str(db)), base_url="http://127.0.0.1:8000")
+    assert token not in anonymous.get("/series/5").text
+    # log out ends the session
+    client.post("/logout", data={"csrf": token})
+    assert client.post("/desk/triage/7", data={"csrf": token, "action": "woken"}).status_code == 403

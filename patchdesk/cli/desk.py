@@ -361,3 +361,21 @@ def attest_command(ctx: typer.Context, ident: SeriesArg,
         console.print(f"<{msgid}>  {words}", markup=False, highlight=False, soft_wrap=True)
     if any(verdict(r) == "fail" for r in found.values()):
         raise typer.Exit(1)
+
+
+@app.command("password")
+def password_command(ctx: typer.Context,
+                     stdin: Annotated[bool, typer.Option("--stdin", help=(
+                         "Read the password from standard input (for scripts) instead of asking."))] = False) -> None:
+    """Set the web desk's password for the maintainer set by `patchdesk me` (logging in gives a session)."""
+    from ..web.session import set_password
+    with ctx.obj.engine.connect() as conn:
+        me = _me_or_exit(conn)
+    secret = sys.stdin.readline().rstrip("\n") if stdin else typer.prompt("password", hide_input=True,
+                                                                         confirmation_prompt=True)
+    if len(secret) < 8:
+        error("a password of 8 characters at least")
+        raise typer.Exit(2)
+    with ctx.obj.engine.begin() as conn:
+        set_password(conn, secret)
+    console.print(f"the web desk's password is set for {me_line(me)}", markup=False, highlight=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,7 +21,10 @@ def serve_command(ctx: typer.Context,
                   workers: Annotated[int, typer.Option("--workers", help="Web processes.")] = 1,
                   proxy: Annotated[list[str] | None, typer.Option(
                       "--proxy", metavar="ADDRESS", help="A reverse proxy whose X-Forwarded-For is believed "
-                                                         "(repeatable; by default nobody's is).")] = None) -> None:
+                                                         "(repeatable; by default nobody's is).")] = None,
+                  outbox: Annotated[Path | None, typer.Option("--outbox", metavar="DIR", help=(
+                      "Where replies and thank-yous written from the web desk go (default: outbox/ beside "
+                      "a SQLite store)."))] = None) -> None:
     """The web desk and REST API (FastAPI + uvicorn)."""
     import os
 
@@ -28,6 +32,8 @@ def serve_command(ctx: typer.Context,
     from ..web.serve import run
 
     os.environ["PATCHDESK_DB"] = resolve_url(ctx.obj.db)
+    if outbox is not None:
+        os.environ["PATCHDESK_OUTBOX"] = str(outbox.resolve())
     ctx.obj.engine  # opens (and migrates) the store once, before the workers start  # noqa: B018
     console.print(f"patchdesk desk on http://{host}:{port}/  (API: http://{host}:{port}/api/openapi.json)",
                   markup=False, highlight=False)

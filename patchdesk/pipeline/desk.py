@@ -212,5 +212,5 @@ def write_reply(engine, me: Me, msgid: str, *, kinds: list[str], text: str, out:
     path.write_bytes(data)
     result = {"file": str(path), "msgid": new_id, "in_reply_to": mail.msgid, "trailers": kinds, "ingested": False}
     if read_in:
-        result["ingested"] = ingest(engine, [path]).stored == 1
+        result["ingested"] = ingest(engine, [path], jobs=1).stored == 1  # one mail: no parser processes
     return result

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, select
 
 from .messages import as_utc, insert_ignore, lookup, now
-from .schema import Message, SeenMark, Series, Setting, Submission, Thanks, ThreadNode, TriageEvent
+from .schema import Message, SeenMark, Series, Setting, Submission, Thanks, ThreadNode, TriageEvent, WebSession
 
 
 def get_setting(conn: Connection, key: str) -> str:
@@ -109,3 +109,22 @@ def thanked_anchors(conn: Connection) -> set[str]:
 
 def parent_of(conn: Connection, msgid: str) -> str | None:
     return conn.execute(select(ThreadNode.parent).where(ThreadNode.msgid == msgid)).scalar()
+
+
+def save_session(conn: Connection, token_hash: str, who: str, csrf: str, expires: datetime) -> None:
+    conn.execute(delete(WebSession).where(WebSession.expires_at < now()))
+    conn.execute(WebSession.__table__.insert().values(token_hash=token_hash, who=who, csrf=csrf, created_at=now(),
+                                                      expires_at=expires))
+
+
+def session_of(conn: Connection, token_hash: str) -> tuple[str, str] | None:
+    """(who, csrf) of a session that has not ended."""
+    row = conn.execute(select(WebSession.who, WebSession.csrf, WebSession.expires_at)
+                       .where(WebSession.token_hash == token_hash)).first()
+    if row is None or as_utc(row.expires_at) < now():
+        return None
+    return row.who, row.csrf
+
+
+def drop_session(conn: Connection, token_hash: str) -> None:
+    conn.execute(delete(WebSession).where(WebSession.token_hash == token_hash))

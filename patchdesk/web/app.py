@@ -34,13 +34,17 @@ MAX_BODY = 64 * 1024
 WRITES_AT_ONCE = 2
 #: Methods that change nothing.
 SAFE = ("GET", "HEAD", "OPTIONS")
+#: Where HTML forms may post (``web.desk``): everything else takes JSON only.
+FORM_PATHS = ("/login", "/logout", "/desk/")
 
 
 def secured(response):
     """The headers every answer carries, errors included."""
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with a form
+    # post, and the desk's own forms could not be told from another site's
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     return response
 
@@ -115,7 +119,7 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        refused = self._refused(scope["method"], headers)
+        refused = self._refused(scope["method"], headers, scope.get("path", ""))
         if refused:
             await refused(scope, receive, send)
             return
@@ -147,7 +151,7 @@ class RequestGuard:
                 del self.writing[client]
 
     @staticmethod
-    def _refused(method: str, headers: dict[str, str]):
+    def _refused(method: str, headers: dict[str, str], path: str = ""):
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return PlainTextResponse("request too large", status_code=413)
@@ -156,7 +160,10 @@ class RequestGuard:
         origin = headers.get("origin")
         if origin is not None and urlsplit(origin).netloc != headers.get("host"):
             return PlainTextResponse("cross-origin write refused", status_code=403)
-        if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "application/x-www-form-urlencoded" and path.startswith(FORM_PATHS):
+            return None  # the desk's own forms: a session and its CSRF token are checked by the route
+        if media != "application/json":
             return PlainTextResponse("send JSON", status_code=415)
         return None
 
@@ -167,6 +174,9 @@ def create_app(db: str | None = None) -> FastAPI:
                   redoc_url=None)
     app.state.engine = open_engine(db)
     app.state.limiter = FailureLimiter()
+    sqlite_file = app.state.engine.url.database if app.state.engine.dialect.name == "sqlite" else None
+    from .desk import default_outbox  # noqa: PLC0415
+    app.state.outbox = default_outbox(sqlite_file if sqlite_file not in (None, "", ":memory:") else None)
     # finalize: every value a template prints shows invisible characters
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
                              finalize=visible_value)
@@ -206,8 +216,9 @@ def create_app(db: str | None = None) -> FastAPI:
         # Starlette answers this outside every middleware: add the headers here
         return secured(JSONResponse({"detail": "internal error"}, status_code=500))
 
-    from . import api, mbox, pages  # noqa: PLC0415 - routes need the app's state
+    from . import api, desk, mbox, pages  # noqa: PLC0415 - routes need the app's state
     app.include_router(mbox.router)  # before the API's and pages' catch-all {msgid:path} routes
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(desk.router)
     return app

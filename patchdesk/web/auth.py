@@ -29,6 +29,19 @@ def _hash(token: str, salt: bytes) -> str:
     return f"scrypt${salt.hex()}${digest.hex()}"
 
 
+def hash_secret(secret: str) -> str:
+    """A password as stored: scrypt with its own salt."""
+    return _hash(secret, secrets.token_bytes(16))
+
+
+def check_secret(secret: str, stored: str) -> bool:
+    try:
+        _, salt, _ = stored.split("$")
+        return hmac.compare_digest(_hash(secret, bytes.fromhex(salt)), stored)
+    except ValueError:
+        return False
+
+
 def create_token(conn: Connection, name: str) -> str:
     token = "pd_" + secrets.token_urlsafe(32)
     conn.execute(ApiToken.__table__.insert().values(name=name, token_hash=_hash(token, secrets.token_bytes(16)),

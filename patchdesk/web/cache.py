@@ -34,6 +34,15 @@ MAX_BODY = 1024 * 1024
 PREFIXES = ("/api/", "/series/", "/thread/", "/patch/", "/interdiff/", "/overlaps")
 
 
+def _logged_in(scope) -> bool:
+    """A page for a logged-in maintainer holds their forms and CSRF token: never kept, never shared."""
+    return any(k == b"cookie" and SESSION_COOKIE in v for k, v in scope.get("headers", ()))
+
+
+#: The desk's session cookie (``web.session.COOKIE``).
+SESSION_COOKIE = b"patchdesk_session="
+
+
 class StoreVersion:
     """A value that differs after any commit to the store."""
 
@@ -65,7 +74,7 @@ class PageCache:
     def _wanted(self, scope) -> bool:
         path = scope.get("path", "")
         return (self.enabled and scope["type"] == "http" and scope["method"] == "GET"
-                and (path == "/" or path.startswith(PREFIXES)))
+                and (path == "/" or path.startswith(PREFIXES)) and not _logged_in(scope))
 
     async def __call__(self, scope, receive, send) -> None:
         if not self._wanted(scope):

@@ -27,10 +27,12 @@ from ..store.queries import find_series, patch_dicts, series_detail, version_lab
 from ..store.schema import Series
 from ..pipeline.review import role_book
 from ..store.series import load_series_info
+from ..store.trees import list_trees
 from ..pipeline.threads import load_thread
 from ..versions.interdiff import interdiff
 
 from .api import engine, queue_items
+from .session import current
 
 router = APIRouter()
 _DIFF_HTML = HtmlFormatter(nowrap=True, classprefix="d-")
@@ -79,11 +81,13 @@ def series_page(request: Request, series_id: int):
         detail = series_detail(conn, series_id)
         if detail is None:
             raise HTTPException(404, "no such series")
+        session = current(request, conn)
+        trees = [t.name for t in list_trees(conn)] if session else []
         labels = {i: version_label(a, b) for i, a, b in conn.execute(
             select(Series.id, Series.version_major, Series.version_minor)
             .where(Series.id.in_(detail["versions"] or [-1])))}
     versions = [{"id": v, "version_label": labels[v]} for v in detail["versions"] if v in labels]
-    return _page(request, "series.html", s=detail, versions=versions)
+    return _page(request, "series.html", s=detail, versions=versions, session=session, trees=trees)
 
 
 @router.get("/interdiff/{old}/{new}", response_class=HTMLResponse)
@@ -155,8 +159,10 @@ def queue_page(request: Request, me: Annotated[str, Query(max_length=300)] = "",
         raise HTTPException(400, "days must be a number of days")
     found = queue_items(request, me, show_all, int(days) if days else None)
     who, items = found if found is not None else ("", [])
+    with engine(request).connect() as conn:
+        session = current(request, conn)
     return _page(request, "queue.html", who=who, items=items, me=me, show_all=show_all, days=days,
-                 known=found is not None)
+                 known=found is not None, session=session)
 
 
 @router.get("/overlaps", response_class=HTMLResponse)
