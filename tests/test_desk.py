@@ -295,3 +295,29 @@ def test_web_actions_need_a_login_and_the_form_token(demo, tmp_path, monkeypatch
     # log out ends the session
     client.post("/logout", data={"csrf": token})
     assert client.post("/desk/triage/7", data={"csrf": token, "action": "woken"}).status_code == 403
+
+
+def test_reply_by_smtp_is_read_in_only_once_the_server_took_it(demo, tmp_path):
+    from test_ty import Inbox, _login, _Server
+    db, _ = demo
+    run(db, "me", MARIA)
+    patch = json.loads(run(db, "show", "7", "--json"))["patches"][0]
+    refusing = _Server(Inbox(True), hostname="127.0.0.1", port=0, authenticator=_login, auth_require_tls=False)
+    refusing.start()
+    try:
+        out = run(db, "reply", patch, "--review", "--out", str(tmp_path / "a"), "--smtp",
+                  f"127.0.0.1:{refusing.port}", code=1)
+        assert "not read into the store" in out
+        assert "Reviewed-by" not in json.dumps(json.loads(run(db, "show", "7", "--json"))["patch_details"])
+    finally:
+        refusing.stop()
+    inbox = Inbox(False)
+    server = _Server(inbox, hostname="127.0.0.1", port=0, authenticator=_login, auth_require_tls=False)
+    server.start()
+    try:
+        sent = json.loads(run(db, "reply", patch, "--review", "--out", str(tmp_path / "b"), "--smtp",
+                              f"127.0.0.1:{server.port}", "--json"))
+    finally:
+        server.stop()
+    assert sent["ingested"] and "daniel.okafor@example.com" in sent["sent"]
+    assert len(inbox.received) == 1 and b"Reviewed-by: Maria Keller" in inbox.received[0][2]

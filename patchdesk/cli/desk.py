@@ -26,6 +26,7 @@ from ..desk.queue import Item
 from ..pipeline.desk import DeskError, me_line, my_queue, parse_me, series_of, triage, whoami, write_reply
 from ..pipeline.am import LORE
 from ..pipeline.attest import AttestError, attest_series, dns, key_file, verdict
+from ..pipeline.ingest import ingest
 from ..pipeline.take import take_series
 from ..store import desk as store
 from . import app
@@ -236,6 +237,11 @@ def reply_command(
         out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where the .eml goes.")] = Path("."),
         no_ingest: Annotated[bool, typer.Option("--no-ingest", help=(
             "Do not read the reply into the store (by default it is, so states move at once)."))] = False,
+        smtp: Annotated[str | None, typer.Option("--smtp", metavar="HOST:PORT", help=(
+            "Also send it through this SMTP server (read into the store only once the server took it)."))] = None,
+        smtp_user: Annotated[str | None, typer.Option("--smtp-user", help=(
+            "Log in as this user (password from $PATCHDESK_SMTP_PASSWORD)."))] = None,
+        starttls: Annotated[bool, typer.Option("--starttls", help="Use STARTTLS before logging in.")] = False,
         as_json: JsonOption = False) -> None:
     """Answer a mail as a mail client would (threaded, To the author, Cc the rest) with your trailers;
     written as an .eml for your mailer to send, then read into the store."""
@@ -245,15 +251,38 @@ def reply_command(
     kinds = [k for k, on in (("ack", ack), ("review", review), ("test", test)) if on]
     try:
         result = write_reply(engine, me, msgid, kinds=kinds, text=text, out=out, edit=_edit if edit else None,
-                             read_in=not no_ingest)
+                             read_in=not no_ingest and smtp is None)
     except DeskError as exc:
         error(str(exc))
         raise typer.Exit(1) from None
+    if smtp is not None:
+        result["sent"] = _send(Path(result["file"]), smtp, smtp_user, starttls)
+        if not no_ingest:
+            result["ingested"] = ingest(engine, [Path(result["file"])], jobs=1).stored == 1
     if as_json:
         print_json(result)
     else:
         console.print(f"wrote {result['file']}" + (" and read it into the store" if result["ingested"] else ""),
                       markup=False, highlight=False)
+
+
+def _send(path: Path, server: str, user: str | None, starttls: bool) -> list[str]:
+    """Send the written reply; one line and exit 1 when the server does not take it."""
+    import smtplib
+
+    from .ty import _connect
+    msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+    rcpts = [a.addr_spec for name in ("To", "Cc") if msg[name] for a in msg[name].addresses]
+    try:
+        client = _connect(server, user, starttls)
+        try:
+            refused = client.send_message(msg, from_addr=parseaddr(str(msg["From"]))[1], to_addrs=rcpts)
+        finally:
+            client.quit()
+    except (OSError, smtplib.SMTPException) as exc:
+        error(f"{server}: {exc} (the reply is kept in {path}, not read into the store)")
+        raise typer.Exit(1) from None
+    return sorted(set(rcpts) - set(refused))
 
 
 @app.command("open")
