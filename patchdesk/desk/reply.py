@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 
-from ..trees.thanks import POLICY, one_line, reply_subject
+from ..trees.thanks import POLICY, one_line, reply_recipients, reply_subject
 
 _MSGID = re.compile(r"[!-;=?-~]+@[!-;=?-~]+")  # printable, no spaces, no < or >
 #: What ``--ack``, ``--review`` and ``--test`` add.
@@ -45,26 +45,11 @@ class Answered:
     body: str
 
 
-def _address(name: str, addr: str) -> Address | None:
-    if "@" not in addr or not addr.isascii():
-        return None
-    try:
-        return Address(display_name=one_line(name), addr_spec=one_line(addr))
-    except (ValueError, IndexError, TypeError):
-        return None
-
-
 def recipients(mail: Answered, me: str) -> tuple[list[Address], list[Address]]:
-    """(To, Cc): the author; the rest of the answered mail's recipients."""
-    seen = {parseaddr(me)[1].lower(), ""}
-    to: list[Address] = []
-    cc: list[Address] = []
-    for (name, addr), into in [(mail.author, to)] + [(p, cc) for p in mail.to + mail.cc]:
-        address = _address(name, addr)
-        if address is not None and address.addr_spec.lower() not in seen:
-            seen.add(address.addr_spec.lower())
-            into.append(address)
-    if not to and cc:  # answering my own mail: to the list
+    """(To, Cc): the author; the rest of the answered mail's recipients
+    (``trees.thanks.reply_recipients``); answering my own mail, the list."""
+    to, cc = reply_recipients(mail.author, mail.to + mail.cc, me)
+    if not to and cc:
         to.append(cc.pop(0))
     return to, cc
 

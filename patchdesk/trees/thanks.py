@@ -87,18 +87,24 @@ def _address(name: str, addr: str) -> Address | None:
         return None
 
 
-def recipients(mail: SeriesMail, sender: str) -> tuple[list[Address], list[Address]]:
-    """(To, Cc): the author; everybody the answered mail went to (lists
-    included), without the author, the sender or duplicates."""
+def reply_recipients(author: tuple[str, str], others: tuple[tuple[str, str], ...],
+                     sender: str) -> tuple[list[Address], list[Address]]:
+    """(To, Cc) of a reply: the author; everybody else the answered mail
+    went to (lists included), without the sender or duplicates."""
     seen = {parseaddr(sender)[1].lower(), ""}
     to: list[Address] = []
     cc: list[Address] = []
-    for (name, addr), into in [(mail.author, to)] + [(person, cc) for person in mail.to + mail.cc]:
+    for (name, addr), into in [(author, to)] + [(person, cc) for person in others]:
         address = _address(name, addr) if "@" in addr else None
         if address is not None and address.addr_spec.lower() not in seen:
             seen.add(address.addr_spec.lower())
             into.append(address)
     return to, cc
+
+
+def recipients(mail: SeriesMail, sender: str) -> tuple[list[Address], list[Address]]:
+    """(To, Cc) of the thank-you (``reply_recipients``)."""
+    return reply_recipients(mail.author, mail.to + mail.cc, sender)
 
 
 def _quote(mail: SeriesMail) -> list[str]:
