@@ -321,3 +321,35 @@ def test_reply_by_smtp_is_read_in_only_once_the_server_took_it(demo, tmp_path):
         server.stop()
     assert sent["ingested"] and "daniel.okafor@example.com" in sent["sent"]
     assert len(inbox.received) == 1 and b"Reviewed-by: Maria Keller" in inbox.received[0][2]
+
+
+def test_queue_rules_on_plain_data():
+    """desk.queue is pure: the same rules without a store."""
+    from datetime import datetime, timedelta, timezone
+
+    from patchdesk.desk.queue import Mail, Me, Triage, Work, build
+    me = Me("Maria", frozenset({"maria@x"}))
+    t0 = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    claimed = Work(1, "a1", "frob: x", "v1", "Ada", "applied-claimed", t0, claimed=t0 + timedelta(days=1))
+    assert [i.reason for i in build(me, [claimed], [], {}, t0)] == ["applied-claim"]
+    # with no tree registered, "no tree carries it" says nothing
+    assert build(me, [_replace(claimed, trees_known=False)], [], {}, t0) == []
+    mine = Mail("m1@x", "p1@x", "maria@x", "Maria", t0 + timedelta(hours=1))
+    answer = Mail("m2@x", "m1@x", "ada@x", "Ada", t0 + timedelta(hours=2))
+    talk = Work(2, "a2", "frob: y", "v1", "Ada", "under-review", t0, mails=(mine, answer))
+    items = build(me, [talk], [], {}, t0)
+    assert [(i.reason, i.why, i.unseen) for i in items] == [("reply", "Ada replied to you", 1)]
+    # snoozed without a date: until a new version; a snooze that ended shows it again
+    snooze = Triage("a2", "snoozed", t0 + timedelta(days=3))
+    assert build(me, [talk], [snooze], {}, t0 + timedelta(days=4))[0].hidden
+    ended = Triage("a2", "snoozed", t0 + timedelta(days=3), until=t0 + timedelta(days=5))
+    assert not build(me, [talk], [ended], {}, t0 + timedelta(days=6))[0].hidden
+    # my answer takes the item away; a superseded version never makes one
+    done = Mail("m3@x", "m2@x", "maria@x", "Maria", t0 + timedelta(hours=3))
+    assert build(me, [_replace(talk, mails=(mine, answer, done))], [], {}, t0) == []
+    assert build(me, [_replace(talk, latest=False)], [], {}, t0) == []
+
+
+def _replace(work, **changes):
+    from dataclasses import replace
+    return replace(work, **changes)

@@ -93,6 +93,8 @@ class Work:
     in_tree: bool = False
     thanked: bool = False
     latest: bool = True
+    #: some tree is registered: without one, "no tree carries it" says nothing
+    trees_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,7 @@ def _reasons(work: Work, me: Me) -> list[tuple[str, str, datetime]]:
             tally = {s: sum(o.status == s for o in work.objections) for s in ("addressed", "open", "unknown")}
             words += ": objections " + ", ".join(f"{n} {s}" for s, n in tally.items() if n)
         out.append(("new-version", words, work.date))
-    if work.claimed is not None and not work.in_tree:
+    if work.claimed is not None and not work.in_tree and work.trees_known:
         out.append(("applied-claim", "you said applied; no scanned tree carries it", work.claimed))
     if work.in_tree and not work.thanked and work.claimed is None and work.role == "maintainer":
         out.append(("thank", "in your tree; the author was not thanked yet", work.date))

@@ -28,6 +28,7 @@ from ..store import desk as store
 from ..store.messages import as_utc, raw_of
 from ..store.queries import find_series, list_series, patch_dicts, version_chain
 from ..store.thanks import people
+from ..store.trees import list_trees
 from ..trees.thanks import FILE_POLICY
 from .ingest import ingest
 from .review import role_book
@@ -85,6 +86,7 @@ def works(conn: Connection, me: Me) -> list[Work]:
     paths = store.series_paths(conn, [s["id"] for s in latest])
     anchors = store.anchors(conn, [s["id"] for s in latest])
     thanked = store.thanked_anchors(conn)
+    trees_known = bool(list_trees(conn))
     book = role_book(conn)
     out = []
     for s in latest:
@@ -112,7 +114,7 @@ def works(conn: Connection, me: Me) -> list[Work]:
             earlier=tuple((by_id[i]["version_label"], _mails(mails.get(i, ()))) for i in earlier[s["id"]]),
             earlier_words=tuple(words), objections=objections, claimed=min(claims) if claims else None,
             in_tree=s["state"] == "accepted" or any(p["applied"] for p in own),
-            thanked=anchors.get(s["id"]) in thanked))
+            thanked=anchors.get(s["id"]) in thanked, trees_known=trees_known))
     return out
 
 
