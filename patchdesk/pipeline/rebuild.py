@@ -20,6 +20,7 @@ from ..store.schema import (DirtyRoot, DirtySender, Message, SenderName, PatchLi
 from ..store.series import all_senders, insert_submissions, mark_dirty
 from .claims import rename_claimants
 from .review import review_everything
+from .search import clear_index
 from .series import refresh_dirty
 from .threads import rebuild_threads
 from .prepare import parse_or_reason, parsed_fields, review_note, submission_fields
@@ -70,6 +71,7 @@ def _clear_derived(engine: Engine) -> None:
 
 def rebuild(engine: Engine) -> dict[str, int]:
     _clear_derived(engine)
+    clear_index(engine)  # the search index is the parser's too: the next search fills it again
     done = submissions = 0
     last_id = 0
     claimed: set[str] = set()    # Message-IDs given out so far, in storage order

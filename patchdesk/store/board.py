@@ -30,8 +30,12 @@ PAGE = 50
 
 
 def _filters(conn: Connection, *, list_name: str = "", submitter: str = "", path: str = "",
-             days: int | None = None, query: str = "", maintainer: str = "", book=None) -> list:
+             days: int | None = None, query: str = "", maintainer: str = "", book=None,
+             found: list[int] | None = None) -> list:
+    """``found``: only these series (what a lore-style search gave, ``pipeline.search``)."""
     where = []
+    if found is not None:
+        where.append(Series.id.in_(found or [-1]))
     if maintainer and book is not None:
         where.append(Series.id.in_(maintained(conn, maintainer, book) or [-1]))
     if list_name:

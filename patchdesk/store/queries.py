@@ -95,11 +95,14 @@ def series_dict(row, patches, prev, nxt, related) -> dict:
     }
 
 
-def list_series(conn: Connection, *, include_superseded: bool = False) -> list[dict]:
+def list_series(conn: Connection, *, include_superseded: bool = False, ids: list[int] | None = None) -> list[dict]:
+    """Every series (``ids``: only those), as the export writes them."""
     prev, nxt, related = _links(conn)
     where = None if include_superseded else Series.state != "superseded"
+    if ids is not None:
+        where = Series.id.in_(ids or [-1]) if where is None else (where & Series.id.in_(ids or [-1]))
     rows = _series_rows(conn, where)
-    members = _members(conn)
+    members = _members(conn, ids)
     checks, overlaps = checks_of(conn), overlaps_of(conn)
     return [{**series_dict(r, members.get(r.id, []), prev, nxt, related), "checks": checks.get(r.id, []),
              "overlaps": overlaps.get(r.id, [])} for r in rows]

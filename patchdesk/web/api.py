@@ -102,6 +102,20 @@ def my_queue_api(request: Request, me: Annotated[str, Query(max_length=300)] = "
     return as_json({"me": who, "items": items})
 
 
+@router.get("/search")
+def search_api(request: Request, q: Annotated[str, Query(max_length=500)],
+               kind: Annotated[str, Query(alias="as", pattern="^(series|patches|messages)$")] = "series",
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+    """A lore-style query (docs/search.md): series, patches or messages."""
+    from ..pipeline.search import search
+    from ..search.query import QueryError
+    try:
+        found = search(engine(request), q, kind=kind, limit=limit)
+    except QueryError as exc:
+        raise HTTPException(400, f"query: {exc}") from None
+    return as_json({"query": found.query, "as": found.kind, "total": found.total, "results": found.results})
+
+
 @router.get("/series")
 def list_series(request: Request, page: Page = 0, per_page: PerPage = 50, state: str | None = None,
                 list_name: Annotated[str, Query(alias="list")] = "", submitter: str = "", path: str = "",

@@ -29,6 +29,8 @@ from ..pipeline.review import role_book
 from ..store.series import load_series_info
 from ..store.trees import list_trees
 from ..pipeline.threads import load_thread
+from ..pipeline.search import search
+from ..search.query import QueryError
 from ..versions.interdiff import interdiff
 
 from .api import engine, queue_items
@@ -59,10 +61,16 @@ def board_page(request: Request, list_name: Annotated[str, Query(alias="list", m
     if days and not days.isdigit():
         raise HTTPException(400, "days must be a number of days")
     states = BOARD_STATES if show_all else tuple(s for s in BOARD_STATES if s not in HIDDEN_BY_DEFAULT)
+    matched = None
+    if "".join(ch for ch in q if ch.isprintable()).strip():  # lore's language: s: f: b: dfn: ... and bare words
+        try:
+            matched = [s["id"] for s in search(engine(request), q, kind="series", limit=5000).results]
+        except QueryError as exc:
+            raise HTTPException(400, f"search: {exc}") from None
     with engine(request).connect() as conn:
         book = role_book(conn) if maintainer else None
         found = board(conn, states=states, page=page, list_name=list_name, submitter=submitter,
-                      path=path, days=int(days) if days else None, query=q, maintainer=maintainer, book=book)
+                      path=path, days=int(days) if days else None, found=matched, maintainer=maintainer, book=book)
         mine = queue(conn, maintainer, book, limit=50) if maintainer else None
     filters = {"list": list_name, "submitter": submitter, "maintainer": maintainer, "path": path,
                "days": days, "q": q}

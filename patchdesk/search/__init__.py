@@ -1,0 +1,1 @@
+"""Search: lore's query language (``query``) over what each message says (``fields``)."""
