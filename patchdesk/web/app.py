@@ -216,8 +216,9 @@ def create_app(db: str | None = None) -> FastAPI:
         # Starlette answers this outside every middleware: add the headers here
         return secured(JSONResponse({"detail": "internal error"}, status_code=500))
 
-    from . import api, desk, mbox, pages  # noqa: PLC0415 - routes need the app's state
+    from . import api, desk, feeds, mbox, pages  # noqa: PLC0415 - routes need the app's state
     app.include_router(mbox.router)  # before the API's and pages' catch-all {msgid:path} routes
+    app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(desk.router)
