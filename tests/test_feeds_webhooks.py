@@ -178,3 +178,64 @@ def test_a_sigkill_during_delivery_never_sends_twice(demo, receiver, tmp_path):
     run(demo, "webhook", "retry", str(uncertain))
     assert json.loads(run(demo, "webhook", "deliver", "--json"))["delivered"] == 1
     assert [json.loads(body)["id"] for _, body in receiver.got].count(hung) == 2
+
+
+ADA = "Ada Lovelace <ada@example.org>"
+BOBC = "Bob Chen <bob@example.net>"
+
+
+def _patch(msgid, subject, date, why="Raise the limit."):
+    from mailgen import patch_body
+    return make_mail(msgid, subject, sender=ADA, date=date,
+                     body=patch_body(why, "drivers/frob/core.c", "limit = 4;", "limit = 8;"))
+
+
+def test_mail_notifications_once_each(tmp_path):
+    db = tmp_path / "n.db"
+    v1 = [_patch("v1@x", "[PATCH] frob: raise the limit", "Mon, 02 Nov 2026 10:00:00 +0000"),
+          make_mail("r1@x", "Re: [PATCH] frob: raise the limit", sender=BOBC, refs=("v1@x",),
+                    date="Tue, 03 Nov 2026 10:00:00 +0000",
+                    body="On Mon, Ada wrote:\n> +\tlimit = 8;\n\nPlease use a define for the limit here.\n")]
+    (tmp_path / "v1.mbox").write_bytes(mbox(v1))
+    run(db, "ingest", str(tmp_path / "v1.mbox"))
+    run(db, "notify", "add", ADA)
+    run(db, "notify", "add", BOBC)
+    assert "subscribed already" in run(db, "notify", "add", ADA, code=2)
+    # nothing happened since they subscribed
+    first = json.loads(run(db, "notify", "send", "--from", "patchdesk <desk@example.org>", "--out",
+                           str(tmp_path / "out"), "--json"))
+    assert first["offered"] == 0 and first["mails"] == 0
+    # v2 comes with the line Bob objected to unchanged, and Bob answers it
+    v2 = [_patch("v2@x", "[PATCH v2] frob: raise the limit", "Mon, 09 Nov 2026 10:00:00 +0000",
+                 why="Raise the limit (v2: reworded).")]
+    (tmp_path / "v2.mbox").write_bytes(mbox(v2))
+    run(db, "ingest", str(tmp_path / "v2.mbox"))
+    sent = json.loads(run(db, "notify", "send", "--from", "patchdesk <desk@example.org>", "--out",
+                          str(tmp_path / "out"), "--json"))
+    assert sent["mails"] == 2
+    mails = {}
+    for path in (tmp_path / "out").glob("*.eml"):
+        from email import message_from_bytes, policy
+        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+        mails[str(msg["To"])] = msg.get_content()
+    ada = mails["Ada Lovelace <ada@example.org>"]
+    assert "is now superseded" in ada and "[PATCH] frob: raise the limit" in ada
+    bob = mails["Bob Chen <bob@example.net>"]
+    assert "your changes-requested is still open in this version" in bob
+    # never twice: a second run tells nothing
+    again = json.loads(run(db, "notify", "send", "--from", "patchdesk <desk@example.org>", "--out",
+                           str(tmp_path / "out"), "--json"))
+    assert again["mails"] == 0 and len(list((tmp_path / "out").glob("*.eml"))) == 2
+    # a run killed after claiming items leaves them sending: the next run does not tell them again
+    from patchdesk.store import notify as nstore
+    engine = open_engine(str(db))
+    with engine.begin() as conn:
+        nstore.offer(conn, 1, [("manual", "a thing to tell")])
+    with engine.begin() as conn:
+        assert [r.item_key for r in nstore.claim_pending(conn, 1)] == ["manual"]
+    engine.dispose()
+    after = json.loads(run(db, "notify", "send", "--from", "patchdesk <desk@example.org>", "--out",
+                           str(tmp_path / "out"), "--json"))
+    assert after["uncertain"] == 1 and after["mails"] == 0
+    told = {i["key"]: i["status"] for i in json.loads(run(db, "notify", "list", "--json"))[0]["items"]}
+    assert told["manual"] == "uncertain"

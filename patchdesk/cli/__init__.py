@@ -43,7 +43,7 @@ def _global(ctx: typer.Context,
     ctx.obj = State(db, ctx.invoked_subcommand)
 
 
-from . import am, check, desk, ingest, judge, live, messages, overlaps, review, search, series, threads, trees, ty, web, webhooks, worker  # noqa: E402,F401,E501  (register commands)
+from . import am, check, desk, ingest, judge, live, messages, notify, overlaps, review, search, series, threads, trees, ty, web, webhooks, worker  # noqa: E402,F401,E501  (register commands)
 
 
 def main() -> None:

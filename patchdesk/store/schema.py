@@ -588,3 +588,33 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("hook_id", "event_key", name="uq_webhook_event"),)
+
+
+class Subscriber(Base):
+    """A person who asked for mail about their patches (``patchdesk notify add``)."""
+
+    __tablename__ = "subscribers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    subscribed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: the last state_events.id looked at for them
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Notification(Base):
+    """One thing told (or to be told) to one subscriber, at most once: the
+    unique key is what "never twice" rests on.  ``baseline`` rows are what
+    was already true when they subscribed (never sent)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text, default="")
+    #: pending, sending, sent, uncertain, baseline
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    target: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("subscriber_id", "item_key", name="uq_notification_item"),)
