@@ -122,8 +122,8 @@ def test_board_search_series_and_interdiff(demo_url, page):
     assert "under-review 5" in page.locator("p.counts").inner_text()
     shot(page, "board.png")
 
-    visit(page, demo_url + "/?q=widget")  # what the search form should send: test_search_form
-    assert page.input_value("input[name=q]") == "widget"
+    visit(page, demo_url + "/?q=s%3Awidget")  # what the search form should send: test_search_form
+    assert page.input_value("input[name=q]") == "s:widget"
     names = page.locator(".column li a").all_inner_texts()
     assert len(names) == 4 and all("widget" in n for n in names), names
 
@@ -157,12 +157,17 @@ def test_board_search_series_and_interdiff(demo_url, page):
 
 def test_search_form(demo_url, page):
     visit(page, demo_url + "/")
+    page.fill("input[name=q]", "s:widget")
+    page.click("button[type=submit]")
+    clean(page)
+    assert "q=s%3Awidget" in page.url
+    names = page.locator(".column li a").all_inner_texts()
+    assert len(names) == 4 and all("widget" in n for n in names), names
+    # a bare word searches bodies too, as on lore: the -Wextra series' thread talks of widgets
     page.fill("input[name=q]", "widget")
     page.click("button[type=submit]")
     clean(page)
-    assert "q=widget" in page.url
-    names = page.locator(".column li a").all_inner_texts()
-    assert len(names) == 4 and all("widget" in n for n in names), names
+    assert "build: enable -Wextra" in page.locator(".column li a").all_inner_texts()
 
 
 def test_nak_thread_and_patch(demo_url, page):
