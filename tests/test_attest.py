@@ -64,7 +64,37 @@ def test_good_tampered_and_missing(key):
     patatt = attest(b"X-Developer-Signature: v=1; a=ed25519-sha256; t=1; l=2; i=ada@example.org; h=x; b=y\n"
                     + MAIL, lookup)
     assert [(r.method, r.status, r.domain) for r in patatt] == [("dkim", "none", ""),
-                                                                ("patatt", "unverified", "ada@example.org")]
+                                                                ("patatt", "unknown", "ada@example.org")]
+    assert "give a keyring" in patatt[1].reason
+
+
+PATCH_MAIL = (b"From: Ada Lovelace <ada@example.org>\nTo: frob-devel@lists.example.org\n"
+              b"Subject: [PATCH] frob: raise the limit\nMessage-Id: <pa1@example.org>\n"
+              b"Date: Mon, 02 Nov 2026 10:00:00 +0000\n\nRaise it.\n\nSigned-off-by: Ada Lovelace <ada@example.org>\n"
+              b"---\n frob.c | 2 +-\n\ndiff --git a/frob.c b/frob.c\n--- a/frob.c\n+++ b/frob.c\n@@ -1 +1 @@\n"
+              b"-int limit = 4;\n+int limit = 8;\n")
+
+
+def test_patatt_developer_signatures_with_a_keyring(tmp_path):
+    """A key made here (ed25519), the message signed by patatt itself, checked against a keyring."""
+    import patatt
+    from nacl.signing import SigningKey
+    key = SigningKey.generate()
+    signed = patatt.sign_message(PATCH_MAIL, "ed25519", base64.b64encode(bytes(key)), "ada@example.org", "default")
+    keyring = tmp_path / "keys"
+    where = keyring / "ed25519" / "example.org" / "ada"
+    where.mkdir(parents=True)
+    (where / "default").write_bytes(base64.b64encode(key.verify_key.encode()))
+
+    def patatt_of(raw, rings=(str(keyring),)):
+        return [(r.status, r.domain) for r in attest(raw, lambda name: None, rings) if r.method == "patatt"]
+    assert patatt_of(signed) == [("pass", "ada@example.org")]
+    assert patatt_of(signed.replace(b"int limit = 8;", b"int limit = 9;"))[0][0] == "fail"
+    assert patatt_of(signed.replace(b"raise the limit", b"lower the limit"))[0][0] == "fail"
+    other = tmp_path / "empty"
+    other.mkdir()
+    assert patatt_of(signed, (str(other),))[0][0] == "unknown"
+    assert summary(attest(signed, lambda name: None, (str(keyring),))) == "pass"
 
 
 def git(repo, *args, stdin=None):

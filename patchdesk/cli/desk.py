@@ -371,8 +371,11 @@ def attest_command(ctx: typer.Context, ident: SeriesArg,
                    keys: Annotated[Path | None, typer.Option("--keys", metavar="FILE", help=(
                        "DKIM keys from this file (lines 'sel._domainkey.example.org v=DKIM1; k=rsa; p=...') "
                        "instead of DNS."))] = None,
+                   keyring: Annotated[list[Path] | None, typer.Option("--keyring", metavar="DIR", help=(
+                       "A patatt keyring (ed25519/DOMAIN/LOCAL/SELECTOR files, as the kernel's keys repository) "
+                       "for developer signatures; repeatable."))] = None,
                    version: VersionOption = None, as_json: JsonOption = False) -> None:
-    """Check the DKIM (and note the patatt) signatures of a series' mails, and keep the results."""
+    """Check the DKIM and patatt signatures of a series' mails, and keep the results."""
     try:
         lookup, source = (key_file(keys), str(keys)) if keys else (dns(), "dns")
     except AttestError as exc:
@@ -380,7 +383,7 @@ def attest_command(ctx: typer.Context, ident: SeriesArg,
         raise typer.Exit(2) from None
     with ctx.obj.engine.connect() as conn:
         series_id = resolve_version(conn, ident, version)
-    found = attest_series(ctx.obj.engine, series_id, lookup, source)
+    found = attest_series(ctx.obj.engine, series_id, lookup, source, tuple(str(k) for k in keyring or ()))
     if as_json:
         print_json({"series": series_id, "keys": source, "messages": found})
         return

@@ -12,8 +12,9 @@ what says the mail is what its author sent.  Each signature gives one
 * ``unknown``: it could not be checked (no key found, a DNS error, a
   signature dkimpy cannot parse);
 * ``none``: the message carries no DKIM signature at all;
-* ``unverified``: a patatt signature is present; checking it needs the
-  developer's public key (a keyring), which patchdesk does not keep.
+* patatt's own signature (the kernel's ``X-Developer-Signature``) is checked
+  by patatt against a keyring of developers' public keys (``pass``,
+  ``fail``, ``unknown`` when the key is not in it or no keyring was given).
 
 The key lookup is passed in (``lookup(name) -> TXT record or None``): DNS when
 online, a local key file in tests and offline stores.  dkimpy does the
@@ -98,18 +99,33 @@ def dkim_results(raw: bytes, lookup: Lookup) -> list[Attestation]:
     return out
 
 
-def patatt_results(raw: bytes) -> list[Attestation]:
-    """A patatt (``X-Developer-Signature``) signature present: unverified here."""
-    out = []
-    for m in _PATATT.finditer(_head(raw.replace(b"\r\n", b"\n"))):
-        tags = {k: v for k, v in _TAG.findall(m.group(1))}
-        out.append(Attestation("patatt", "unverified", _text(tags.get(b"i", b"")), _text(tags.get(b"a", b"")),
-                               "a developer signature; checking it needs the signer's public key"))
-    return out
+def patatt_results(raw: bytes, keyrings: tuple[str, ...] = ()) -> list[Attestation]:
+    """Each patatt (``X-Developer-Signature``) signature, checked by patatt
+    against the public keys of ``keyrings`` (directories laid out as patatt's
+    own: ``ed25519/DOMAIN/LOCAL/SELECTOR``); without a keyring it cannot be
+    checked and says so."""
+    head = _head(raw.replace(b"\r\n", b"\n"))
+    if not _PATATT.search(head):
+        return []
+    if not keyrings:
+        return [Attestation("patatt", "unknown", _text(dict(_TAG.findall(m.group(1))).get(b"i", b"")),
+                            _text(dict(_TAG.findall(m.group(1))).get(b"a", b"")),
+                            "a developer signature: give a keyring (--keyring DIR) to check it")
+                for m in _PATATT.finditer(head)]
+    import patatt  # imported here: it runs git mailinfo, and only signed mail needs it
+    try:
+        found = patatt.validate_message(raw, list(keyrings))
+    except Exception as exc:  # noqa: BLE001 - patatt's own errors, git missing: a check that could not be made
+        return [Attestation("patatt", "unknown", reason=f"cannot check: {exc}"[:300])]
+    words = {patatt.RES_VALID: "pass", patatt.RES_BADSIG: "fail", patatt.RES_NOKEY: "unknown",
+             patatt.RES_ERROR: "unknown", patatt.RES_NOSIG: "none"}
+    return [Attestation("patatt", words.get(code, "unknown"), identity or "", algo or "",
+                        "" if code == patatt.RES_VALID else "; ".join(errors)[:300])
+            for code, identity, _when, _source, algo, errors in found if code != patatt.RES_NOSIG]
 
 
-def attest(raw: bytes, lookup: Lookup) -> list[Attestation]:
-    return dkim_results(raw, lookup) + patatt_results(raw)
+def attest(raw: bytes, lookup: Lookup, keyrings: tuple[str, ...] = ()) -> list[Attestation]:
+    return dkim_results(raw, lookup) + patatt_results(raw, keyrings)
 
 
 def _text(value: bytes | str | None) -> str:
@@ -121,7 +137,7 @@ def _text(value: bytes | str | None) -> str:
 def summary(results: list[Attestation]) -> str:
     """One word for a message: fail if any signature fails, else pass if
     any passes, else unknown if any could not be checked, else none."""
-    statuses = {r.status for r in results if r.method == "dkim"}
+    statuses = {r.status for r in results}
     for word in ("fail", "pass", "unknown"):
         if word in statuses:
             return word

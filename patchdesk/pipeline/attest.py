@@ -1,7 +1,8 @@
 """Check the signatures of a series' mails (``parse.attest``) and keep the results.
 
-Keys come from DNS (dkimpy's resolver, with a timeout) or, offline and in
-tests, from a key file: one record per line, ``NAME TXT``, as a zone lists
+Developer signatures (patatt) are checked against keyring directories
+given with ``--keyring``.  DKIM keys come from DNS (dkimpy's resolver,
+with a timeout) or, offline and in tests, from a key file: one record per line, ``NAME TXT``, as a zone lists
 them (``sel._domainkey.example.org v=DKIM1; k=rsa; p=MIIB...``).  The
 checks are kept per stored message and shown by ``show``, the series page
 and ``take``; ``patchdesk attest`` runs them again.
@@ -47,8 +48,10 @@ def dns() -> Lookup:
     return lookup
 
 
-def attest_series(engine, series_id: int, lookup: Lookup, keys: str) -> dict[str, list[dict]]:
-    """Check every mail of the series (cover and patches); msgid -> results."""
+def attest_series(engine, series_id: int, lookup: Lookup, keys: str,
+                  keyrings: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+    """Check every mail of the series (cover and patches); msgid -> results.
+    ``keyrings``: patatt keyring directories for developer signatures."""
     with engine.connect() as conn:
         detail = series_detail(conn, series_id)
         if detail is None:
@@ -58,7 +61,7 @@ def attest_series(engine, series_id: int, lookup: Lookup, keys: str) -> dict[str
         rows = store.members(conn, msgids)
     out: dict[str, list[dict]] = {}
     for row_id, msgid, raw, _fmt in rows:
-        results = [asdict(r) for r in attest(decompress(raw), lookup)]
+        results = [asdict(r) for r in attest(decompress(raw), lookup, keyrings)]
         with engine.begin() as conn:
             store.save(conn, row_id, results, keys)
         out.setdefault(msgid, []).extend(results)
