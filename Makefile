@@ -23,6 +23,7 @@ demo: $(VENV)/.installed
 	$(PD) --db $(DEMO) series
 	@echo "store: $(DEMO)   try: $(PD) --db $(DEMO) show 2   show 6   overlaps --tree frob   am 6"
 	@echo "web: the board, and what needs Maria (the maintainer): http://127.0.0.1:8000/?maintainer=maria@frob.example.org"
+	@echo "desk: $(PD) --db $(DEMO) me 'Maria Keller <maria@frob.example.org>'   then: queue   (docs/desk.md)"
 	$(PD) --db $(DEMO) serve
 
 # Debian packages the tests use: public-inbox (real v2 archives), git and openssl (a DKIM key).
