@@ -70,6 +70,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 #: p95 targets from the issue, milliseconds (reported, never enforced).
 TARGETS = {"page": 100.0, "api": 50.0}
@@ -329,6 +330,7 @@ def main() -> None:
     ap.add_argument("--baseline", default="/static/desk.css", help="trivial endpoint to compare with")
     ap.add_argument("--series", type=int, help="series id for /series/ID (default: picked from the store)")
     ap.add_argument("--query", default="gpio", help="board search words (default gpio)")
+    ap.add_argument("--search", default="s:fix dfn:drivers", help="an /api/search query (default 's:fix dfn:drivers')")
     ap.add_argument("--timeout", type=float, default=60.0, help="per-request timeout, seconds")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args()
@@ -356,6 +358,7 @@ def main() -> None:
         ("api series", "/api/series", "api"),
         ("api series/ID", f"/api/series/{sid}", "api"),
         ("api stats", "/api/stats", "api"),
+        ("api search", "/api/search?" + urlencode({"q": args.search, "limit": 50}), "api"),
     ]
     plan = [args.baseline] + [p for _, p, _ in endpoints] + [args.baseline]
 
