@@ -31,6 +31,8 @@ BATCH = 500
 IS_STATES = {"applied": ("accepted", "partially-accepted", "applied-claimed"),
              "open": ("new", "under-review", "changes-requested", "applied-claimed")}
 KINDS = ("series", "patches", "messages")
+#: Prefixes that name series, not messages.
+SERIES_FIELDS = ("state", "v", "list", "tree", "is", "reviewer")
 
 
 @dataclass
@@ -109,6 +111,24 @@ def evaluate(conn: Connection, node: Node, universe: Callable[[], set[int]]) -> 
     if isinstance(node, Not):
         return universe() - evaluate(conn, node.part, universe)
     assert isinstance(node, And)
+    series_terms = [p for p in node.parts if isinstance(p, Term) and p.field in SERIES_FIELDS]
+    others = [p for p in node.parts if p not in series_terms]
+    if series_terms and not others:  # only series facts: intersect the series, then list their mail
+        wanted_only: set[int] | None = None
+        for term in series_terms:
+            ids = _series_term(conn, term) or set()
+            wanted_only = ids if wanted_only is None else wanted_only & ids
+        return store.messages_of_series(conn, wanted_only or set())
+    if series_terms and others:
+        # "reviewer:rob is:open": match the messages first, then keep those of
+        # series that pass, rather than listing every message of every open series
+        found = evaluate(conn, others[0] if len(others) == 1 else And(tuple(others)), universe)
+        wanted: set[int] | None = None
+        for term in series_terms:
+            ids = _series_term(conn, term) or set()
+            wanted = ids if wanted is None else wanted & ids
+        owners = store.series_of(conn, found)
+        return {m for m in found if owners.get(m, set()) & (wanted or set())}
     positive = [p for p in node.parts if not isinstance(p, Not)]
     found = evaluate(conn, positive[0], universe) if positive else universe()
     for part in positive[1:]:
@@ -148,7 +168,7 @@ def search(engine: Engine, text: str, kind: str = "series", limit: int = 100, re
                         "date": r.date, "series": sorted(owners.get(r.id, ()))} for r in rows]
             return Found(text, kind, len(matched - store.replies(conn, matched)), results)
         owners = store.series_of(conn, matched)
-        ids = sorted({sid for sids in owners.values() for sid in sids})
-        series = list_series(conn, include_superseded=True, ids=ids)
-    series.sort(key=lambda s: (s["last_activity"] is None, s["last_activity"]), reverse=True)
-    return Found(text, kind, len(series), series[:limit])
+        ids = {sid for sids in owners.values() for sid in sids}
+        shown = store.most_recent(conn, ids, limit)  # only the page shown is loaded whole
+        series = {s["id"]: s for s in list_series(conn, include_superseded=True, ids=shown)}
+    return Found(text, kind, len(ids), [series[i] for i in shown if i in series])

@@ -148,26 +148,34 @@ def replies(conn: Connection, message_ids: Iterable[int]) -> set[int]:
 
 def series_of(conn: Connection, message_ids: Iterable[int]) -> dict[int, set[int]]:
     """message id -> the series it belongs to: its own for a patch or cover
-    letter, those of its thread for a reply."""
+    letter, those of its thread for a reply.  Driver-level SQL: a search
+    may match tens of thousands of messages, and compiling that many bound
+    parameters costs more than the query."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     out: dict[int, set[int]] = {}
+    roots: dict[int, str] = {}
     for part in chunks(list(message_ids)):
-        own = conn.execute(select(Submission.message_id, Submission.series_id)
-                           .where(Submission.message_id.in_(list(part)), Submission.series_id.is_not(None)))
-        for mid, sid in own:
+        marks = ", ".join([mark] * len(part))
+        for mid, sid in conn.exec_driver_sql(
+                f"SELECT message_id, series_id FROM submissions WHERE message_id IN ({marks}) "
+                "AND series_id IS NOT NULL", tuple(part)):
             out.setdefault(mid, set()).add(sid)
-        rest = [m for m in part if m not in out]
-        if not rest:
-            continue
-        roots = dict(conn.execute(select(Message.id, ThreadNode.root).join(ThreadNode, ThreadNode.msgid == Message.msgid)
-                                  .where(Message.id.in_(rest))).all())
-        by_root: dict[str, set[int]] = {}
-        member = select(ThreadNode.root, Submission.series_id).join(Submission, Submission.msgid == ThreadNode.msgid) \
-            .where(ThreadNode.root.in_(set(roots.values())), Submission.series_id.is_not(None))
-        for root, sid in conn.execute(member):
+        rest = tuple(m for m in part if m not in out)
+        if rest:
+            marks = ", ".join([mark] * len(rest))
+            roots.update(conn.exec_driver_sql(
+                f"SELECT m.id, t.root FROM messages m JOIN thread_nodes t ON t.msgid = m.msgid WHERE m.id IN ({marks})",
+                rest).all())
+    by_root: dict[str, set[int]] = {}
+    for part in chunks(sorted(set(roots.values()))):
+        marks = ", ".join([mark] * len(part))
+        for root, sid in conn.exec_driver_sql(
+                "SELECT t.root, s.series_id FROM thread_nodes t JOIN submissions s ON s.msgid = t.msgid "
+                f"WHERE t.root IN ({marks}) AND s.series_id IS NOT NULL", tuple(part)):
             by_root.setdefault(root, set()).add(sid)
-        for mid, root in roots.items():
-            if by_root.get(root):
-                out[mid] = by_root[root]
+    for mid, root in roots.items():
+        if by_root.get(root):
+            out[mid] = by_root[root]
     return out
 
 
@@ -180,3 +188,12 @@ def message_rows(conn: Connection, message_ids: Iterable[int], limit: int) -> li
                                     Message.date).where(Message.id.in_(list(part)))).all()
     rows.sort(key=lambda r: (r.date is None, r.date), reverse=True)
     return rows[:limit]
+
+
+def most_recent(conn: Connection, series_ids: Iterable[int], limit: int) -> list[int]:
+    """The ``limit`` most recently active of ``series_ids``."""
+    rows = []
+    for part in chunks(list(series_ids)):
+        rows += conn.execute(select(Series.id, Series.last_date).where(Series.id.in_(list(part)))).all()
+    rows.sort(key=lambda r: (r.last_date is not None, r.last_date, r.id), reverse=True)
+    return [r.id for r in rows[:limit]]
