@@ -141,6 +141,22 @@ def evaluate(conn: Connection, node: Node, universe: Callable[[], set[int]]) -> 
     return found
 
 
+def series_ids(engine: Engine, text: str, refresh: bool = True) -> set[int]:
+    """Every series ``text`` finds (for the board, which loads its own rows)."""
+    node = parse(text)
+    if refresh:
+        refresh_index(engine)
+    with engine.connect() as conn:
+        cache: dict[str, set[int]] = {}
+
+        def universe() -> set[int]:
+            if "all" not in cache:
+                cache["all"] = store.all_messages(conn)
+            return cache["all"]
+        owners = store.series_of(conn, evaluate(conn, node, universe))
+    return {sid for sids in owners.values() for sid in sids}
+
+
 def search(engine: Engine, text: str, kind: str = "series", limit: int = 100, refresh: bool = True) -> Found:
     """Answer ``text`` (QueryError when it cannot be read)."""
     if kind not in KINDS:

@@ -29,7 +29,7 @@ from ..pipeline.review import role_book
 from ..store.series import load_series_info
 from ..store.trees import list_trees
 from ..pipeline.threads import load_thread
-from ..pipeline.search import search
+from ..pipeline.search import series_ids
 from ..search.query import QueryError
 from ..versions.interdiff import interdiff
 
@@ -64,7 +64,7 @@ def board_page(request: Request, list_name: Annotated[str, Query(alias="list", m
     matched = None
     if "".join(ch for ch in q if ch.isprintable()).strip():  # lore's language: s: f: b: dfn: ... and bare words
         try:
-            matched = [s["id"] for s in search(engine(request), q, kind="series", limit=5000).results]
+            matched = sorted(series_ids(engine(request), q))
         except QueryError as exc:
             raise HTTPException(400, f"search: {exc}") from None
     with engine(request).connect() as conn:
