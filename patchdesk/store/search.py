@@ -1,8 +1,10 @@
 """The message search index and the lookups a query is made of.
 
 SQLite keeps the words of each message (``search.fields``) in an FTS5 table,
-PostgreSQL in a plain table with a GIN index on ``to_tsvector('simple', ...)``
-per field; both are built on first use and kept up to date by
+PostgreSQL as one ``tsvector`` column per field, each with a GIN index (the
+vectors are stored, not computed from text at query time: a phrase match
+rechecks its candidate rows, and recomputing ``to_tsvector`` for each was
+most of a query's time); both are built on first use and kept up to date by
 ``pipeline.search`` (the messages stored since the last indexed id).
 Each lookup returns message ids (``messages.id``: identity is the stored
 message) or series ids; combining them is the pipeline's.  Field names
@@ -29,11 +31,10 @@ def ensure_index(conn: Connection) -> None:
         conn.execute(text(f"CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5({columns}, "
                           "tokenize='unicode61 remove_diacritics 0')"))
     else:
-        conn.execute(text("CREATE TABLE IF NOT EXISTS message_words (message_id INTEGER PRIMARY KEY, "
-                          + ", ".join(f"{c} TEXT NOT NULL DEFAULT ''" for c in INDEXED) + ")"))
+        conn.execute(text("CREATE TABLE IF NOT EXISTS message_vectors (message_id INTEGER PRIMARY KEY, "
+                          + ", ".join(f"{c} tsvector NOT NULL" for c in INDEXED) + ")"))
         for c in INDEXED:
-            conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_message_words_{c} ON message_words "
-                              f"USING gin (to_tsvector('simple'::regconfig, {c}))"))
+            conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_message_vectors_{c} ON message_vectors USING gin ({c})"))
     conn.execute(text("CREATE TABLE IF NOT EXISTS message_index_state (last_id INTEGER NOT NULL)"))
 
 
@@ -53,11 +54,12 @@ def pending(conn: Connection) -> int:
 
 def save_words(conn: Connection, rows: list[tuple[int, dict[str, str]]], last_id: int) -> None:
     """Index ``rows`` ((message id, field -> words)) and remember ``last_id``."""
-    table = "message_fts" if conn.dialect.name == "sqlite" else "message_words"
-    key = "rowid" if conn.dialect.name == "sqlite" else "message_id"
+    sqlite = conn.dialect.name == "sqlite"
+    table = "message_fts" if sqlite else "message_vectors"
+    key = "rowid" if sqlite else "message_id"
     if rows:
         names = ", ".join(INDEXED)
-        marks = ", ".join(f":{c}" for c in INDEXED)
+        marks = ", ".join(f":{c}" if sqlite else f"to_tsvector('simple'::regconfig, :{c})" for c in INDEXED)
         conn.execute(text(f"INSERT INTO {table} ({key}, {names}) VALUES (:id, {marks})"),
                      [{"id": mid, **{c: words.get(c, "") for c in INDEXED}} for mid, words in rows])
     conn.execute(text("DELETE FROM message_index_state"))
@@ -65,7 +67,7 @@ def save_words(conn: Connection, rows: list[tuple[int, dict[str, str]]], last_id
 
 
 def clear_index(conn: Connection) -> None:
-    table = "message_fts" if conn.dialect.name == "sqlite" else "message_words"
+    table = "message_fts" if conn.dialect.name == "sqlite" else "message_vectors"
     conn.execute(text(f"DELETE FROM {table}"))
     conn.execute(text("DELETE FROM message_index_state"))
 
@@ -81,8 +83,8 @@ def with_words(conn: Connection, field: str, phrase: str) -> set[int]:
         return {r[0] for r in conn.execute(text("SELECT rowid FROM message_fts WHERE message_fts MATCH :q"),
                                            {"q": query})}
     return {r[0] for r in conn.execute(text(
-        f"SELECT message_id FROM message_words WHERE to_tsvector('simple'::regconfig, {field}) "
-        "@@ phraseto_tsquery('simple'::regconfig, :q)"), {"q": phrase})}
+        f"SELECT message_id FROM message_vectors WHERE {field} @@ phraseto_tsquery('simple'::regconfig, :q)"),
+        {"q": phrase})}
 
 
 def all_messages(conn: Connection) -> set[int]:
@@ -146,33 +148,36 @@ def replies(conn: Connection, message_ids: Iterable[int]) -> set[int]:
     return ids - subs
 
 
+def _rows_in(conn: Connection, sql: str, values: list) -> list:
+    """``sql`` (with ``IN_VALUES`` where the values go) for ``values``: one
+    array parameter on PostgreSQL, chunks of placeholders on SQLite.  Driver
+    level: a search may match tens of thousands of messages, and compiling
+    that many bound parameters costs more than the query."""
+    if conn.dialect.name == "postgresql":
+        return list(conn.exec_driver_sql(sql.replace("IN IN_VALUES", "= ANY(%s)"), (values,)))
+    out: list = []
+    for part in chunks(values):
+        marks = "(" + ", ".join(["?"] * len(part)) + ")"
+        out += conn.exec_driver_sql(sql.replace("IN_VALUES", marks), tuple(part)).all()
+    return out
+
+
 def series_of(conn: Connection, message_ids: Iterable[int]) -> dict[int, set[int]]:
     """message id -> the series it belongs to: its own for a patch or cover
-    letter, those of its thread for a reply.  Driver-level SQL: a search
-    may match tens of thousands of messages, and compiling that many bound
-    parameters costs more than the query."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    letter, those of its thread for a reply."""
+    ids = list(message_ids)
     out: dict[int, set[int]] = {}
-    roots: dict[int, str] = {}
-    for part in chunks(list(message_ids)):
-        marks = ", ".join([mark] * len(part))
-        for mid, sid in conn.exec_driver_sql(
-                f"SELECT message_id, series_id FROM submissions WHERE message_id IN ({marks}) "
-                "AND series_id IS NOT NULL", tuple(part)):
-            out.setdefault(mid, set()).add(sid)
-        rest = tuple(m for m in part if m not in out)
-        if rest:
-            marks = ", ".join([mark] * len(rest))
-            roots.update(conn.exec_driver_sql(
-                f"SELECT m.id, t.root FROM messages m JOIN thread_nodes t ON t.msgid = m.msgid WHERE m.id IN ({marks})",
-                rest).all())
+    for mid, sid in _rows_in(conn, "SELECT message_id, series_id FROM submissions WHERE message_id IN IN_VALUES "
+                                   "AND series_id IS NOT NULL", ids):
+        out.setdefault(mid, set()).add(sid)
+    rest = [m for m in ids if m not in out]
+    roots = dict(_rows_in(conn, "SELECT m.id, t.root FROM messages m JOIN thread_nodes t ON t.msgid = m.msgid "
+                                "WHERE m.id IN IN_VALUES", rest)) if rest else {}
     by_root: dict[str, set[int]] = {}
-    for part in chunks(sorted(set(roots.values()))):
-        marks = ", ".join([mark] * len(part))
-        for root, sid in conn.exec_driver_sql(
-                "SELECT t.root, s.series_id FROM thread_nodes t JOIN submissions s ON s.msgid = t.msgid "
-                f"WHERE t.root IN ({marks}) AND s.series_id IS NOT NULL", tuple(part)):
-            by_root.setdefault(root, set()).add(sid)
+    for root, sid in _rows_in(conn, "SELECT t.root, s.series_id FROM thread_nodes t JOIN submissions s "
+                                    "ON s.msgid = t.msgid WHERE t.root IN IN_VALUES AND s.series_id IS NOT NULL",
+                              sorted(set(roots.values()))):
+        by_root.setdefault(root, set()).add(sid)
     for mid, root in roots.items():
         if by_root.get(root):
             out[mid] = by_root[root]
