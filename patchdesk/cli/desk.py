@@ -8,7 +8,6 @@ this module parses options, calls ``pipeline.desk`` and prints.
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -23,11 +22,11 @@ import typer
 from rich.table import Table
 
 from ..desk.queue import Item
-from ..pipeline.desk import DeskError, me_line, my_queue, parse_me, series_of, triage, whoami, write_reply
+from ..pipeline.desk import DeskError, me_line, my_queue, parse_me, series_of, triage, until_of, whoami, write_reply
 from ..pipeline.am import LORE
 from ..pipeline.attest import AttestError, attest_series, dns, key_file, verdict
 from ..pipeline.ingest import ingest
-from ..pipeline.take import take_series
+from ..pipeline.take import patch_numbers, take_series
 from ..store import desk as store
 from . import app
 from .messages import JsonOption
@@ -115,18 +114,11 @@ def queue_command(ctx: typer.Context,
 
 
 def _until(text: str | None) -> datetime | None:
-    """``2026-12-24``, ``3d``, ``2w``; None: until a new version."""
-    if text is None:
-        return None
-    m = re.fullmatch(r"(\d{1,4})([dw])", text.strip())
-    if m:
-        return datetime.now(timezone.utc) + timedelta(days=int(m[1]) * (7 if m[2] == "w" else 1))
     try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        error(f"--until: {text!r} is not a date (YYYY-MM-DD[THH:MM]) or a span (3d, 2w)")
+        return until_of(text)
+    except DeskError as exc:
+        error(f"--{exc}")
         raise typer.Exit(2) from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def _triage(ctx: typer.Context, ident: str, action: str, **fields) -> None:
@@ -321,13 +313,11 @@ def take_command(ctx: typer.Context, ident: SeriesArg,
                  version: VersionOption = None, as_json: JsonOption = False) -> None:
     """Apply the latest version (trailers and Link: added) onto the tree's branch with git am, then scan
     the tree so the series shows as accepted."""
-    only = None
-    if patches:
-        try:
-            only = {int(x) for x in patches.split(",") if x.strip()}
-        except ValueError:
-            error(f"--patches {patches!r}: give patch numbers, as 1,3")
-            raise typer.Exit(2) from None
+    try:
+        only = patch_numbers(patches)
+    except ValueError:
+        error(f"--patches {patches!r}: give patch numbers, as 1,3")
+        raise typer.Exit(2) from None
     with ctx.obj.engine.connect() as conn:
         series_id = resolve_version(conn, ident, version)
     result = take_series(ctx.obj.engine, series_id, tree, only=only, trusted=tuple(trust or ()), link_base=link_base)

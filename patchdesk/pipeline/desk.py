@@ -12,7 +12,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.utils import getaddresses, make_msgid, parseaddr
 from pathlib import Path
@@ -158,6 +158,26 @@ def series_of(conn: Connection, ident: str) -> int | None:
         if found is not None:
             return found
     return None
+
+
+_SPAN = re.compile(r"(\d{1,4})([dw])")
+
+
+def until_of(text: str | None, now: datetime | None = None) -> datetime | None:
+    """When a snooze ends: ``2026-12-24`` (a date, or a date and time), ``3d``
+    or ``2w`` from now; None means until a new version.  DeskError for
+    anything else."""
+    if text is None:
+        return None
+    text = text.strip()
+    m = _SPAN.fullmatch(text)
+    if m:
+        return (now or datetime.now(timezone.utc)) + timedelta(days=int(m[1]) * (7 if m[2] == "w" else 1))
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise DeskError(f"until: {text!r} is not a date (YYYY-MM-DD[THH:MM]) or a span (3d, 2w)") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def triage(conn: Connection, ident: str, action: str, *, until: datetime | None = None, to: str = "",

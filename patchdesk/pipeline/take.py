@@ -40,6 +40,14 @@ class TakeResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def patch_numbers(text: str | None) -> set[int] | None:
+    """``1,3`` as the patches to take; None (no text) means all of them.
+    ValueError for anything but numbers."""
+    if text is None or not text.strip():
+        return None
+    return {int(x) for x in text.split(",") if x.strip()}
+
+
 def take_series(engine, series_id: int, tree_name: str, *, only: set[int] | None = None,
                 trusted: tuple[str, ...] = (), link_base: str = LORE) -> TakeResult:
     with engine.connect() as conn:

@@ -11,15 +11,14 @@ the request is echoed into a redirect.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ..pipeline.desk import DeskError, parse_me, series_of, triage, write_reply
-from ..pipeline.take import take_series
+from ..pipeline.desk import DeskError, parse_me, series_of, triage, until_of, write_reply
+from ..pipeline.take import patch_numbers, take_series
 from ..pipeline.thank import ThankError, thank_series
 from ..store.trees import list_trees
 from .api import engine
@@ -88,18 +87,6 @@ async def logout(request: Request):
     return answer
 
 
-def _until(text: str) -> datetime | None:
-    if not text:
-        return None
-    if text.endswith(("d", "w")) and text[:-1].isdigit():
-        return datetime.now(timezone.utc) + timedelta(days=int(text[:-1]) * (7 if text[-1] == "w" else 1))
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise HTTPException(400, "until: a date (YYYY-MM-DD) or a span (3d, 2w)") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
 @router.post("/desk/triage/{series_id}", response_class=HTMLResponse)
 async def triage_action(request: Request, series_id: int):
     fields = await _form(request)
@@ -107,7 +94,7 @@ async def triage_action(request: Request, series_id: int):
     with engine(request).begin() as conn:
         session = require(request, conn, fields.get("csrf", ""))
         try:
-            latest, _ = triage(conn, str(series_id), action, until=_until(fields.get("until", "").strip()),
+            latest, _ = triage(conn, str(series_id), action, until=until_of(fields.get("until") or None),
                                to=fields.get("to", "").strip()[:300], why=fields.get("why", "").strip()[:500],
                                by=session.who)
         except DeskError as exc:
@@ -149,12 +136,10 @@ async def take_action(request: Request, series_id: int):
     tree = fields.get("tree", "")
     if tree not in names:
         raise HTTPException(400, "choose a registered tree")
-    only = None
-    if fields.get("patches", "").strip():
-        try:
-            only = {int(x) for x in fields["patches"].split(",") if x.strip()}
-        except ValueError:
-            raise HTTPException(400, "patches: numbers, as 1,3") from None
+    try:
+        only = patch_numbers(fields.get("patches", ""))
+    except ValueError:
+        raise HTTPException(400, "patches: numbers, as 1,3") from None
     result = take_series(engine(request), series_id, tree, only=only)
     lines = [f"warning: {w}" for w in result.warnings] + result.refused
     if result.ok:
