@@ -47,7 +47,7 @@ def refresh_index(engine: Engine, progress: Callable[[int, int], None] | None = 
     """Index every message stored since the last run; returns how many."""
     with engine.begin() as conn:
         store.ensure_index(conn)
-        todo = store.pending(conn)
+        todo = store.pending(conn) if progress else 0  # a count of the whole table: only for a progress report
     done = 0
     while True:
         with engine.begin() as conn:
@@ -114,21 +114,14 @@ def evaluate(conn: Connection, node: Node, universe: Callable[[], set[int]]) -> 
     series_terms = [p for p in node.parts if isinstance(p, Term) and p.field in SERIES_FIELDS]
     others = [p for p in node.parts if p not in series_terms]
     if series_terms and not others:  # only series facts: intersect the series, then list their mail
-        wanted_only: set[int] | None = None
-        for term in series_terms:
-            ids = _series_term(conn, term) or set()
-            wanted_only = ids if wanted_only is None else wanted_only & ids
-        return store.messages_of_series(conn, wanted_only or set())
+        return store.messages_of_series(conn, _series_facts(conn, series_terms))
     if series_terms and others:
         # "reviewer:rob is:open": match the messages first, then keep those of
         # series that pass, rather than listing every message of every open series
         found = evaluate(conn, others[0] if len(others) == 1 else And(tuple(others)), universe)
-        wanted: set[int] | None = None
-        for term in series_terms:
-            ids = _series_term(conn, term) or set()
-            wanted = ids if wanted is None else wanted & ids
+        wanted = _series_facts(conn, series_terms)
         owners = store.series_of(conn, found)
-        return {m for m in found if owners.get(m, set()) & (wanted or set())}
+        return {m for m in found if owners.get(m, set()) & wanted}
     positive = [p for p in node.parts if not isinstance(p, Not)]
     found = evaluate(conn, positive[0], universe) if positive else universe()
     for part in positive[1:]:
@@ -141,20 +134,38 @@ def evaluate(conn: Connection, node: Node, universe: Callable[[], set[int]]) -> 
     return found
 
 
+def _series_facts(conn: Connection, terms: list[Term]) -> set[int]:
+    """The series every one of ``terms`` (series facts) holds for."""
+    wanted: set[int] | None = None
+    for term in terms:
+        ids = _series_term(conn, term) or set()
+        wanted = ids if wanted is None else wanted & ids
+    return wanted or set()
+
+
+def _matched(conn: Connection, node: Node) -> set[int]:
+    """The stored messages ``node`` matches; "every message" (for NOT) is
+    read once, and only if needed."""
+    everything: list[set[int]] = []
+
+    def universe() -> set[int]:
+        if not everything:
+            everything.append(store.all_messages(conn))
+        return everything[0]
+    return evaluate(conn, node, universe)
+
+
+def _owning(owners: dict[int, set[int]]) -> set[int]:
+    return {sid for sids in owners.values() for sid in sids}
+
+
 def series_ids(engine: Engine, text: str, refresh: bool = True) -> set[int]:
     """Every series ``text`` finds (for the board, which loads its own rows)."""
     node = parse(text)
     if refresh:
         refresh_index(engine)
     with engine.connect() as conn:
-        cache: dict[str, set[int]] = {}
-
-        def universe() -> set[int]:
-            if "all" not in cache:
-                cache["all"] = store.all_messages(conn)
-            return cache["all"]
-        owners = store.series_of(conn, evaluate(conn, node, universe))
-    return {sid for sids in owners.values() for sid in sids}
+        return _owning(store.series_of(conn, _matched(conn, node)))
 
 
 def search(engine: Engine, text: str, kind: str = "series", limit: int = 100, refresh: bool = True) -> Found:
@@ -165,26 +176,20 @@ def search(engine: Engine, text: str, kind: str = "series", limit: int = 100, re
     if refresh:
         refresh_index(engine)
     with engine.connect() as conn:
-        cache: dict[str, set[int]] = {}
-
-        def universe() -> set[int]:
-            if "all" not in cache:
-                cache["all"] = store.all_messages(conn)
-            return cache["all"]
-        matched = evaluate(conn, node, universe)
+        matched = _matched(conn, node)
         if kind == "messages":
             rows = store.message_rows(conn, matched, limit)
             results = [{"msgid": r.msgid, "subject": r.subject, "from": r.from_name, "from_email": r.from_addr,
                         "date": r.date} for r in rows]
             return Found(text, kind, len(matched), results)
         if kind == "patches":
-            rows = store.message_rows(conn, matched - store.replies(conn, matched), limit)
+            submitted = matched - store.replies(conn, matched)
+            rows = store.message_rows(conn, submitted, limit)
             owners = store.series_of(conn, [r.id for r in rows])
             results = [{"msgid": r.msgid, "subject": r.subject, "from": r.from_name, "from_email": r.from_addr,
                         "date": r.date, "series": sorted(owners.get(r.id, ()))} for r in rows]
-            return Found(text, kind, len(matched - store.replies(conn, matched)), results)
-        owners = store.series_of(conn, matched)
-        ids = {sid for sids in owners.values() for sid in sids}
+            return Found(text, kind, len(submitted), results)
+        ids = _owning(store.series_of(conn, matched))
         shown = store.most_recent(conn, ids, limit)  # only the page shown is loaded whole
         series = {s["id"]: s for s in list_series(conn, include_superseded=True, ids=shown)}
     return Found(text, kind, len(ids), [series[i] for i in shown if i in series])

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, inspect, select, text
 
 from .messages import chunks
 from .schema import Applied, MailingList, Message, MessageList, Series, Submission, ThreadNode, Tree
@@ -26,6 +26,14 @@ INDEXED = ("s", "f", "t", "c", "nq", "q", "dfn", "dfa", "dfb", "dfctx", "dfhh")
 
 
 def ensure_index(conn: Connection) -> None:
+    """Create the index tables when missing.  Every search comes here: the
+    catalog is asked first (one query), not the DDL run again (thirteen
+    statements on PostgreSQL).  Tables and indexes are made in one
+    transaction, so the two tables stand for all of them."""
+    found = inspect(conn)
+    if found.has_table("message_index_state") and found.has_table(
+            "message_fts" if conn.dialect.name == "sqlite" else "message_vectors"):
+        return
     columns = ", ".join(INDEXED)
     if conn.dialect.name == "sqlite":
         conn.execute(text(f"CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5({columns}, "
