@@ -105,7 +105,7 @@ def send(engine: Engine, sender: str, *, out: Path | None = None, client=None, b
     """One digest per subscriber with pending items; counts."""
     counts = {"mails": 0, "items": 0, "uncertain": 0, "failed": 0}
     with engine.begin() as conn:
-        counts["uncertain"] = store.stale_sending(conn)
+        counts["uncertain"] = store.move_status(conn, "sending", "uncertain")  # may have gone out: never again
         subs = store.subscribers(conn)
     for sub in subs:
         with engine.begin() as conn:

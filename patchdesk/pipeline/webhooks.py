@@ -94,7 +94,9 @@ def deliver(engine: Engine, limit: int = 100) -> dict[str, int]:
     """Send what is due; counts of delivered, retrying, failed and uncertain."""
     counts = {"delivered": 0, "retrying": 0, "failed": 0, "uncertain": 0}
     with engine.begin() as conn:
-        counts["uncertain"] = store.stale_sending(conn)
+        # a run killed while sending left these: they may have arrived, so never again on their own
+        counts["uncertain"] = store.move_status(conn, "sending", "uncertain",
+                                                "the run sending it stopped: it may have arrived")
     with engine.connect() as conn:
         due = store.due(conn, limit)
     for row in due:

@@ -36,9 +36,9 @@ def move_cursor(conn: Connection, subscriber_id: int, cursor: int) -> None:
     conn.execute(update(Subscriber).where(Subscriber.id == subscriber_id).values(cursor=cursor))
 
 
-def stale_sending(conn: Connection) -> int:
-    return conn.execute(update(Notification).where(Notification.status == "sending")
-                        .values(status="uncertain")).rowcount
+def move_status(conn: Connection, old: str, new: str) -> int:
+    """Every item in status ``old`` to ``new``; how many moved."""
+    return conn.execute(update(Notification).where(Notification.status == old).values(status=new)).rowcount
 
 
 def claim_pending(conn: Connection, subscriber_id: int) -> list:

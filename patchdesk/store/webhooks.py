@@ -41,12 +41,10 @@ def enqueue(conn: Connection, hook_id: int, rows: list[tuple[str, str]], cursor:
     conn.execute(update(Webhook).where(Webhook.id == hook_id).values(cursor=cursor))
 
 
-def stale_sending(conn: Connection) -> int:
-    """Deliveries a killed run left ``sending``: they may have arrived, so
-    they are ``uncertain`` and not sent again on their own."""
-    return conn.execute(update(WebhookDelivery).where(WebhookDelivery.status == "sending")
-                        .values(status="uncertain", last_error="the run sending it stopped: it may have arrived")
-                        ).rowcount
+def move_status(conn: Connection, old: str, new: str, error: str = "") -> int:
+    """Every delivery in status ``old`` to ``new``; how many moved."""
+    return conn.execute(update(WebhookDelivery).where(WebhookDelivery.status == old)
+                        .values(status=new, last_error=error)).rowcount
 
 
 def due(conn: Connection, limit: int = 100) -> list:
